@@ -1,0 +1,21 @@
+//! Shared plumbing for every Vitrine domain: the database handle and migrations, errors,
+//! ids, bilingual text, accounts and permissions, and the audit log with its outbox.
+//!
+//! Domains depend on this crate, never the other way round.
+
+pub mod accounts;
+pub mod audit;
+pub mod auth;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod langtext;
+pub mod migrate;
+mod entities;
+#[doc(hidden)]
+pub mod testing;
+
+pub use auth::{Actor, Permission, Principal, Role};
+pub use db::Db;
+pub use error::{Error, FieldError, Result};
+pub use langtext::{Lang, LangText};
