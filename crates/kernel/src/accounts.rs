@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
+};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -90,9 +92,15 @@ fn new_secret(prefix: &str) -> String {
 fn check_new_user(u: &NewUser) -> Result<()> {
     let mut p = Problems::default();
     let name_ok = (2..=64).contains(&u.username.len())
-        && u.username.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-.".contains(c));
+        && u.username
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-.".contains(c));
     if !name_ok {
-        p.add("username", "invalid_username", "2–64 characters of a–z, 0–9, _ - .");
+        p.add(
+            "username",
+            "invalid_username",
+            "2–64 characters of a–z, 0–9, _ - .",
+        );
     }
     if u.password.chars().count() < 8 {
         p.add("password", "password_too_short", "at least 8 characters");
@@ -106,7 +114,10 @@ fn check_new_user(u: &NewUser) -> Result<()> {
 impl Accounts {
     /// The service over a database.
     pub fn new(db: Db) -> Self {
-        Accounts { db, failures: Arc::default() }
+        Accounts {
+            db,
+            failures: Arc::default(),
+        }
     }
 
     /// Creates an account (administrators and the system only).
@@ -151,7 +162,10 @@ impl Accounts {
         if !matches!(actor, Actor::System(_)) {
             actor.require(Permission::UsersManage)?;
         }
-        let rows = user::Entity::find().order_by_asc(user::Column::Username).all(self.db.conn()).await?;
+        let rows = user::Entity::find()
+            .order_by_asc(user::Column::Username)
+            .all(self.db.conn())
+            .await?;
         Ok(rows
             .into_iter()
             .map(|u| UserSummary {
@@ -174,14 +188,21 @@ impl Accounts {
     /// a script token. Returns the secret, shown once, and who it belongs to.
     pub async fn login(&self, username: &str, password: &str) -> Result<(String, Principal)> {
         self.check_rate(username)?;
-        let found = user::Entity::find().filter(user::Column::Username.eq(username)).one(self.db.conn()).await?;
+        let found = user::Entity::find()
+            .filter(user::Column::Username.eq(username))
+            .one(self.db.conn())
+            .await?;
         // Verify against a fixed hash when the user is unknown, so timing does not tell
         // which user names exist.
-        let hash = found.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
+        let hash = found
+            .as_ref()
+            .map(|u| u.password_hash.clone())
+            .unwrap_or_else(|| DUMMY_HASH.to_owned());
         let pw = password.to_owned();
-        let ok = tokio::task::spawn_blocking(move || password_auth::verify_password(pw, &hash).is_ok())
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let ok =
+            tokio::task::spawn_blocking(move || password_auth::verify_password(pw, &hash).is_ok())
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))?;
         let user = match found {
             Some(u) if ok && !u.disabled => u,
             _ => {
@@ -191,18 +212,30 @@ impl Accounts {
         };
         self.failures.lock().map(|mut f| f.remove(username)).ok();
         let secret = new_secret("vts_");
-        self.insert_token(user.id, "session", "browser session", &secret, Some(Utc::now() + SESSION_TTL)).await?;
+        self.insert_token(
+            user.id,
+            "session",
+            "browser session",
+            &secret,
+            Some(Utc::now() + SESSION_TTL),
+        )
+        .await?;
         Ok((secret, principal(user)))
     }
 
     fn check_rate(&self, username: &str) -> Result<()> {
-        let mut f = self.failures.lock().map_err(|_| Error::Internal("rate limiter poisoned".into()))?;
+        let mut f = self
+            .failures
+            .lock()
+            .map_err(|_| Error::Internal("rate limiter poisoned".into()))?;
         if let Some((n, since)) = f.get(username).copied() {
             let elapsed = since.elapsed();
             if elapsed > LOCKOUT_WINDOW {
                 f.remove(username);
             } else if n >= MAX_FAILED_LOGINS {
-                return Err(Error::RateLimited { retry_after_secs: (LOCKOUT_WINDOW - elapsed).as_secs().max(1) });
+                return Err(Error::RateLimited {
+                    retry_after_secs: (LOCKOUT_WINDOW - elapsed).as_secs().max(1),
+                });
             }
         }
         Ok(())
@@ -263,7 +296,10 @@ impl Accounts {
         if tok.revoked_at.is_some() || tok.expires_at.is_some_and(|e| e <= now) {
             return Ok(None);
         }
-        let Some(u) = user::Entity::find_by_id(tok.user_id).one(self.db.conn()).await? else {
+        let Some(u) = user::Entity::find_by_id(tok.user_id)
+            .one(self.db.conn())
+            .await?
+        else {
             return Ok(None);
         };
         if u.disabled {
@@ -271,8 +307,15 @@ impl Accounts {
         }
         // Write `last_used_at` (and slide a session's expiry) at most once a minute, so
         // reads do not turn into writes.
-        if tok.last_used_at.is_none_or(|t| now - t > chrono::Duration::minutes(1)) {
-            let expires = if tok.kind == "session" { Some(now + SESSION_TTL) } else { tok.expires_at };
+        if tok
+            .last_used_at
+            .is_none_or(|t| now - t > chrono::Duration::minutes(1))
+        {
+            let expires = if tok.kind == "session" {
+                Some(now + SESSION_TTL)
+            } else {
+                tok.expires_at
+            };
             let txn = self.db.begin_write().await?;
             auth_token::Entity::update_many()
                 .col_expr(auth_token::Column::LastUsedAt, Expr::value(now))
@@ -298,19 +341,34 @@ impl Accounts {
     }
 
     /// Mints an API token for the caller. The secret is returned once and never again.
-    pub async fn create_api_token(&self, actor: &Actor, name: &str, days: Option<u32>) -> Result<(Uuid, String)> {
+    pub async fn create_api_token(
+        &self,
+        actor: &Actor,
+        name: &str,
+        days: Option<u32>,
+    ) -> Result<(Uuid, String)> {
         actor.require(Permission::OwnTokens)?;
         let user_id = actor.user_id().ok_or(Error::Unauthenticated)?;
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(Error::invalid("name", "required", "give the token a name of 1–100 characters"));
+            return Err(Error::invalid(
+                "name",
+                "required",
+                "give the token a name of 1–100 characters",
+            ));
         }
         if days.is_some_and(|d| d == 0 || d > 3650) {
-            return Err(Error::invalid("days", "out_of_range", "between 1 and 3650 days"));
+            return Err(Error::invalid(
+                "days",
+                "out_of_range",
+                "between 1 and 3650 days",
+            ));
         }
         let secret = new_secret("vtk_");
         let expires = days.map(|d| Utc::now() + chrono::Duration::days(i64::from(d)));
-        let id = self.insert_token(user_id, "api", name, &secret, expires).await?;
+        let id = self
+            .insert_token(user_id, "api", name, &secret, expires)
+            .await?;
         Ok((id, secret))
     }
 

@@ -3,7 +3,10 @@
 //! is never stored without both. Nothing in Vitrine updates or deletes audit rows.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -53,30 +56,55 @@ pub struct Change {
 
 /// Writes the audit row and the outbox event for a change, in the caller's transaction.
 pub async fn record(txn: &impl ConnectionTrait, actor: &Actor, change: Change) -> Result<()> {
+    record_many(txn, actor, vec![change]).await
+}
+
+/// Writes audit rows and outbox events for many changes (bulk imports), a few hundred
+/// rows per statement.
+pub async fn record_many(
+    txn: &impl ConnectionTrait,
+    actor: &Actor,
+    changes: Vec<Change>,
+) -> Result<()> {
     let now = Utc::now();
-    let topic = format!("{}.{}", change.entity_type, change.action.as_str());
-    audit_log::Entity::insert(audit_log::ActiveModel {
-        id: Set(new_id()),
-        at: Set(now),
-        actor_id: Set(actor.user_id()),
-        actor_name: Set(actor.name()),
-        entity_type: Set(change.entity_type.to_owned()),
-        entity_id: Set(change.entity_id),
-        action: Set(change.action.as_str().to_owned()),
-        version: Set(change.version),
-        before_data: Set(change.before),
-        after_data: Set(change.after),
-    })
-    .exec_without_returning(txn)
-    .await?;
-    publish(
-        txn,
-        &topic,
-        change.entity_type,
-        Some(change.entity_id),
-        json!({"id": change.entity_id, "version": change.version, "actor": actor.name()}),
-    )
-    .await
+    let (actor_id, actor_name) = (actor.user_id(), actor.name());
+    let mut audits = Vec::with_capacity(changes.len());
+    let mut events = Vec::with_capacity(changes.len());
+    for c in changes {
+        events.push(outbox::ActiveModel {
+            at: Set(now),
+            topic: Set(format!("{}.{}", c.entity_type, c.action.as_str())),
+            entity_type: Set(c.entity_type.to_owned()),
+            entity_id: Set(Some(c.entity_id)),
+            payload: Set(json!({"id": c.entity_id, "version": c.version, "actor": actor_name})),
+            ..Default::default()
+        });
+        audits.push(audit_log::ActiveModel {
+            id: Set(new_id()),
+            at: Set(now),
+            actor_id: Set(actor_id),
+            actor_name: Set(actor_name.clone()),
+            entity_type: Set(c.entity_type.to_owned()),
+            entity_id: Set(c.entity_id),
+            action: Set(c.action.as_str().to_owned()),
+            version: Set(c.version),
+            before_data: Set(c.before),
+            after_data: Set(c.after),
+        });
+    }
+    let mut events = events.into_iter().peekable();
+    let mut audits = audits.into_iter().peekable();
+    while audits.peek().is_some() {
+        audit_log::Entity::insert_many(audits.by_ref().take(300))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    while events.peek().is_some() {
+        outbox::Entity::insert_many(events.by_ref().take(300))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Writes an outbox event alone (for changes that are audited elsewhere, such as a
@@ -163,7 +191,11 @@ pub struct RecentChange {
 }
 
 /// The latest changes of the given kinds of record, newest first.
-pub async fn recent(conn: &impl ConnectionTrait, entity_types: &[&str], limit: u64) -> Result<Vec<RecentChange>> {
+pub async fn recent(
+    conn: &impl ConnectionTrait,
+    entity_types: &[&str],
+    limit: u64,
+) -> Result<Vec<RecentChange>> {
     let rows = audit_log::Entity::find()
         .filter(audit_log::Column::EntityType.is_in(entity_types.iter().copied()))
         .order_by_desc(audit_log::Column::At)
@@ -209,16 +241,32 @@ fn walk(path: &str, a: &Value, b: &Value, out: &mut Vec<FieldChange>) {
     let empty = Map::new();
     match (a, b) {
         (Value::Object(_), _) | (_, Value::Object(_)) if is_obj_or_null(a) && is_obj_or_null(b) => {
-            let (ma, mb) = (a.as_object().unwrap_or(&empty), b.as_object().unwrap_or(&empty));
+            let (ma, mb) = (
+                a.as_object().unwrap_or(&empty),
+                b.as_object().unwrap_or(&empty),
+            );
             let mut keys: Vec<&String> = ma.keys().chain(mb.keys()).collect();
             keys.sort();
             keys.dedup();
             for k in keys {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
-                walk(&p, ma.get(k).unwrap_or(&Value::Null), mb.get(k).unwrap_or(&Value::Null), out);
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                walk(
+                    &p,
+                    ma.get(k).unwrap_or(&Value::Null),
+                    mb.get(k).unwrap_or(&Value::Null),
+                    out,
+                );
             }
         }
-        _ if a != b => out.push(FieldChange { field: path.to_owned(), before: a.clone(), after: b.clone() }),
+        _ if a != b => out.push(FieldChange {
+            field: path.to_owned(),
+            before: a.clone(),
+            after: b.clone(),
+        }),
         _ => {}
     }
 }

@@ -70,7 +70,9 @@ impl Role {
         use Permission::*;
         match p {
             CatalogueRead | AuditRead | OwnTokens => true,
-            CatalogueEdit | AuthorityEdit => matches!(self, Role::Admin | Role::Registrar | Role::Curator),
+            CatalogueEdit | AuthorityEdit => {
+                matches!(self, Role::Admin | Role::Registrar | Role::Curator)
+            }
             CatalogueDelete | ConfidentialRead => matches!(self, Role::Admin | Role::Registrar),
             UsersManage => self == Role::Admin,
         }
@@ -139,7 +141,10 @@ impl Actor {
         match self {
             _ if self.can(p) => Ok(()),
             Actor::Anonymous => Err(Error::Unauthenticated),
-            _ => Err(Error::Forbidden(format!("your role may not {}", describe(p)))),
+            _ => Err(Error::Forbidden(format!(
+                "your role may not {}",
+                describe(p)
+            ))),
         }
     }
 
@@ -185,7 +190,10 @@ mod tests {
 
     #[test]
     fn only_registrar_and_admin_see_valuations() {
-        let allowed: Vec<_> = Role::ALL.into_iter().filter(|r| r.grants(Permission::ConfidentialRead)).collect();
+        let allowed: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|r| r.grants(Permission::ConfidentialRead))
+            .collect();
         assert_eq!(allowed, [Role::Admin, Role::Registrar]);
     }
 
@@ -198,8 +206,14 @@ mod tests {
             role: Role::Viewer,
             lang: Lang::En,
         });
-        assert!(matches!(viewer.require(Permission::CatalogueEdit), Err(Error::Forbidden(_))));
-        assert!(matches!(Actor::Anonymous.require(Permission::CatalogueRead), Err(Error::Unauthenticated)));
+        assert!(matches!(
+            viewer.require(Permission::CatalogueEdit),
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            Actor::Anonymous.require(Permission::CatalogueRead),
+            Err(Error::Unauthenticated)
+        ));
     }
 
     #[test]

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::SqliteSynchronous;
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
 };
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
@@ -26,7 +25,10 @@ pub struct Db {
 
 /// The SQLite URL for a data directory (`DATA/vitrine.db`, created when missing).
 pub fn sqlite_url(data_dir: &Path) -> String {
-    format!("sqlite://{}?mode=rwc", data_dir.join("vitrine.db").display())
+    format!(
+        "sqlite://{}?mode=rwc",
+        data_dir.join("vitrine.db").display()
+    )
 }
 
 impl Db {
@@ -43,10 +45,13 @@ impl Db {
             )));
         };
         let mut opt = ConnectOptions::new(url.to_owned());
-        opt.sqlx_logging(false).acquire_timeout(Duration::from_secs(10));
+        opt.sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(10));
         match backend {
             DbBackend::Sqlite => {
-                let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2) as u32;
+                let cores = std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2) as u32;
                 opt.max_connections((cores * 4).max(8)).min_connections(1);
                 opt.map_sqlx_sqlite_opts(|o| {
                     o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
@@ -60,9 +65,9 @@ impl Db {
                 opt.max_connections(32).min_connections(2);
             }
         }
-        let conn = Database::connect(opt).await.map_err(|e| {
-            Error::Internal(format!("cannot open database {}: {e}", redact(url)))
-        })?;
+        let conn = Database::connect(opt)
+            .await
+            .map_err(|e| Error::Internal(format!("cannot open database {}: {e}", redact(url))))?;
         let write_lock = (backend == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
         Ok(Db { conn, write_lock })
     }
@@ -131,7 +136,10 @@ pub fn redact(url: &str) -> String {
 
 /// True when a database error is a unique-constraint violation (both engines).
 pub fn is_unique_violation(e: &sea_orm::DbErr) -> bool {
-    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }
 
 #[cfg(test)]

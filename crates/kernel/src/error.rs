@@ -21,7 +21,11 @@ pub struct FieldError {
 impl FieldError {
     /// Builds a field error.
     pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.to_owned(), message: message.into() }
+        Self {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -39,7 +43,10 @@ pub enum Error {
     NotFound { what: &'static str },
     /// A uniqueness or state rule clashes with an existing record.
     #[error("{message}")]
-    Conflict { field: Option<String>, message: String },
+    Conflict {
+        field: Option<String>,
+        message: String,
+    },
     /// The record changed since the caller read it (optimistic concurrency).
     #[error("the record was changed by someone else (now at version {current})")]
     VersionMismatch { current: i64 },
@@ -64,7 +71,11 @@ pub enum Error {
 }
 
 fn summary(errors: &[FieldError]) -> String {
-    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+    errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Error {
@@ -91,6 +102,10 @@ impl Problems {
     }
     /// `Ok(())` when nothing was recorded.
     pub fn finish(self) -> Result<()> {
-        if self.0.is_empty() { Ok(()) } else { Err(Error::Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self.0))
+        }
     }
 }

@@ -72,7 +72,10 @@ impl LangText {
     }
     /// The text in exactly this language.
     pub fn get(&self, tag: &str) -> Option<&str> {
-        self.0.get(tag).map(String::as_str).filter(|s| !s.is_empty())
+        self.0
+            .get(tag)
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
     }
     /// The text to show a reader of `lang`: that language, else Chinese, else English,
     /// else anything; empty when there is no text at all.
@@ -114,7 +117,11 @@ impl LangText {
                     format!("language tag must be one of {}", LANG_TAGS.join(", ")),
                 );
             } else if v.chars().count() > max_chars {
-                p.add(format!("{field}.{k}"), "too_long", format!("at most {max_chars} characters"));
+                p.add(
+                    format!("{field}.{k}"),
+                    "too_long",
+                    format!("at most {max_chars} characters"),
+                );
             }
         }
         if required && self.best(Lang::ZhHans).is_empty() {
@@ -123,7 +130,11 @@ impl LangText {
     }
     /// All values joined, lower-cased: what a picker's substring search looks in.
     pub fn search_text(&self) -> String {
-        self.0.values().map(|v| v.to_lowercase()).collect::<Vec<_>>().join(" ")
+        self.0
+            .values()
+            .map(|v| v.to_lowercase())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 

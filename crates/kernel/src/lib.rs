@@ -7,11 +7,11 @@ pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod db;
+mod entities;
 pub mod error;
 pub mod ids;
 pub mod langtext;
 pub mod migrate;
-mod entities;
 #[doc(hidden)]
 pub mod testing;
 

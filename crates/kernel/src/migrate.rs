@@ -19,16 +19,26 @@ pub struct Migration {
 }
 
 /// The kernel's own tables: accounts, tokens, audit log, outbox.
-pub const KERNEL_MIGRATIONS: &[Migration] =
-    &[Migration { id: "kernel/0001_init", sql: include_str!("../migrations/0001_init.sql") }];
+pub const KERNEL_MIGRATIONS: &[Migration] = &[Migration {
+    id: "kernel/0001_init",
+    sql: include_str!("../migrations/0001_init.sql"),
+}];
 
 /// Expands the type placeholders for an engine.
 pub fn render(sql: &str, backend: DbBackend) -> String {
     let (uuid, ts, json, serial) = match backend {
-        DbBackend::Postgres => ("UUID", "TIMESTAMPTZ", "JSONB", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY"),
+        DbBackend::Postgres => (
+            "UUID",
+            "TIMESTAMPTZ",
+            "JSONB",
+            "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+        ),
         _ => ("BLOB", "TEXT", "TEXT", "INTEGER PRIMARY KEY AUTOINCREMENT"),
     };
-    sql.replace("{uuid}", uuid).replace("{ts}", ts).replace("{json}", json).replace("{serial_pk}", serial)
+    sql.replace("{uuid}", uuid)
+        .replace("{ts}", ts)
+        .replace("{json}", json)
+        .replace("{serial_pk}", serial)
 }
 
 /// Applies every migration not yet applied, in order. Returns the ids it applied.
@@ -40,15 +50,28 @@ pub async fn run(db: &Db, migrations: &[Migration]) -> Result<Vec<&'static str>>
             backend,
         ))
         .await?;
-    let rows = db.conn().query_all_raw(Statement::from_string(backend, "SELECT id FROM schema_migrations")).await?;
-    let applied: Vec<String> = rows.iter().filter_map(|r| r.try_get::<String>("", "id").ok()).collect();
+    let rows = db
+        .conn()
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT id FROM schema_migrations",
+        ))
+        .await?;
+    let applied: Vec<String> = rows
+        .iter()
+        .filter_map(|r| r.try_get::<String>("", "id").ok())
+        .collect();
     let mut done = Vec::new();
     for m in migrations {
         if applied.iter().any(|a| a == m.id) {
             continue;
         }
         let txn = db.begin_write().await?;
-        for stmt in render(m.sql, backend).split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+        for stmt in render(m.sql, backend)
+            .split(";\n")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             txn.execute_unprepared(stmt)
                 .await
                 .map_err(|e| Error::Internal(format!("migration {} failed: {e}\n{stmt}", m.id)))?;
@@ -56,7 +79,9 @@ pub async fn run(db: &Db, migrations: &[Migration]) -> Result<Vec<&'static str>>
         txn.execute_raw(Statement::from_sql_and_values(
             backend,
             match backend {
-                DbBackend::Postgres => "INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)",
+                DbBackend::Postgres => {
+                    "INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)"
+                }
                 _ => "INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)",
             },
             [m.id.into(), chrono::Utc::now().into()],

@@ -32,7 +32,8 @@ impl Drop for TestDb {
 
 /// The PostgreSQL server URL tests use.
 pub fn pg_admin_url() -> String {
-    std::env::var("VITRINE_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("VITRINE_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// True when running under CI, where nothing may be skipped.
@@ -49,7 +50,12 @@ pub async fn sqlite(migrations: &[&[Migration]]) -> TestDb {
     for m in migrations {
         migrate::run(&db, m).await.expect("migrate sqlite");
     }
-    TestDb { engine: "sqlite", db, url, dir: Some(dir) }
+    TestDb {
+        engine: "sqlite",
+        db,
+        url,
+        dir: Some(dir),
+    }
 }
 
 /// A fresh PostgreSQL database, migrated; `None` when the server is unreachable outside CI.
@@ -58,23 +64,40 @@ pub async fn postgres(migrations: &[&[Migration]]) -> Option<TestDb> {
     let admin = match Db::connect(&admin_url).await {
         Ok(db) => db,
         Err(e) if !in_ci() => {
-            eprintln!("PostgreSQL not reachable at {admin_url} ({e}); PostgreSQL half of this test skipped");
+            eprintln!(
+                "PostgreSQL not reachable at {admin_url} ({e}); PostgreSQL half of this test skipped"
+            );
             return None;
         }
         Err(e) => panic!("CI=true and PostgreSQL is not reachable at {admin_url}: {e}"),
     };
     let now = chrono::Utc::now().timestamp();
     drop_stale(&admin, now).await;
-    let name = format!("vt_test_{now}_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-    admin.conn().execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+    let name = format!(
+        "vt_test_{now}_{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12]
+    );
+    admin
+        .conn()
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
     admin.close().await.ok();
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b.to_owned()).unwrap_or(admin_url);
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b.to_owned())
+        .unwrap_or(admin_url);
     let url = format!("{base}/{name}");
     let db = Db::connect(&url).await.expect("open test database");
     for m in migrations {
         migrate::run(&db, m).await.expect("migrate postgres");
     }
-    Some(TestDb { engine: "postgres", db, url, dir: None })
+    Some(TestDb {
+        engine: "postgres",
+        db,
+        url,
+        dir: None,
+    })
 }
 
 /// Both engines (PostgreSQL only when reachable, always in CI).
@@ -98,10 +121,19 @@ async fn drop_stale(admin: &Db, now: i64) {
         return;
     };
     for r in rows {
-        let Ok(name) = r.try_get::<String>("", "datname") else { continue };
-        let born = name.split('_').nth(2).and_then(|s| s.parse::<i64>().ok()).unwrap_or(now);
+        let Ok(name) = r.try_get::<String>("", "datname") else {
+            continue;
+        };
+        let born = name
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse::<i64>().ok())
+            .unwrap_or(now);
         if now - born > 7200 {
-            let _ = admin.conn().execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            let _ = admin
+                .conn()
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
         }
     }
 }

@@ -8,19 +8,30 @@ use vitrine_kernel::testing::all_engines;
 use vitrine_kernel::{Actor, Error, Role};
 
 fn new_user(name: &str, role: Role) -> NewUser {
-    NewUser { username: name.into(), display_name: name.into(), role, password: "correct horse".into() }
+    NewUser {
+        username: name.into(),
+        display_name: name.into(),
+        role,
+        password: "correct horse".into(),
+    }
 }
 
 #[tokio::test]
 async fn login_resolves_and_logout_revokes() {
     for t in all_engines(&[KERNEL_MIGRATIONS]).await {
         let acc = Accounts::new(t.db.clone());
-        acc.create_user(&Actor::System("test"), new_user("reg", Role::Registrar)).await.unwrap();
+        acc.create_user(&Actor::System("test"), new_user("reg", Role::Registrar))
+            .await
+            .unwrap();
         let (secret, p) = acc.login("reg", "correct horse").await.unwrap();
         assert_eq!(p.role, Role::Registrar, "{}", t.engine);
         assert_eq!(acc.resolve(&secret).await.unwrap().unwrap().username, "reg");
         acc.logout(&secret).await.unwrap();
-        assert!(acc.resolve(&secret).await.unwrap().is_none(), "{}: revoked session still works", t.engine);
+        assert!(
+            acc.resolve(&secret).await.unwrap().is_none(),
+            "{}: revoked session still works",
+            t.engine
+        );
         assert!(acc.resolve("vts_forged").await.unwrap().is_none());
     }
 }
@@ -29,12 +40,20 @@ async fn login_resolves_and_logout_revokes() {
 async fn wrong_password_is_refused_then_rate_limited() {
     for t in all_engines(&[KERNEL_MIGRATIONS]).await {
         let acc = Accounts::new(t.db.clone());
-        acc.create_user(&Actor::System("test"), new_user("cur", Role::Curator)).await.unwrap();
+        acc.create_user(&Actor::System("test"), new_user("cur", Role::Curator))
+            .await
+            .unwrap();
         for _ in 0..5 {
-            assert!(matches!(acc.login("cur", "nope").await, Err(Error::Unauthenticated)));
+            assert!(matches!(
+                acc.login("cur", "nope").await,
+                Err(Error::Unauthenticated)
+            ));
         }
         // Even the right password is refused while locked out.
-        assert!(matches!(acc.login("cur", "correct horse").await, Err(Error::RateLimited { .. })));
+        assert!(matches!(
+            acc.login("cur", "correct horse").await,
+            Err(Error::RateLimited { .. })
+        ));
     }
 }
 
@@ -43,12 +62,23 @@ async fn duplicate_and_invalid_users_are_refused() {
     for t in all_engines(&[KERNEL_MIGRATIONS]).await {
         let acc = Accounts::new(t.db.clone());
         let sys = Actor::System("test");
-        acc.create_user(&sys, new_user("a1", Role::Viewer)).await.unwrap();
-        let err = acc.create_user(&sys, new_user("a1", Role::Viewer)).await.unwrap_err();
-        assert!(matches!(err, Error::Conflict { .. }), "{}: {err:?}", t.engine);
+        acc.create_user(&sys, new_user("a1", Role::Viewer))
+            .await
+            .unwrap();
+        let err = acc
+            .create_user(&sys, new_user("a1", Role::Viewer))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Conflict { .. }),
+            "{}: {err:?}",
+            t.engine
+        );
         let mut bad = new_user("BAD NAME", Role::Viewer);
         bad.password = "short".into();
-        let Error::Invalid(fields) = acc.create_user(&sys, bad).await.unwrap_err() else { panic!() };
+        let Error::Invalid(fields) = acc.create_user(&sys, bad).await.unwrap_err() else {
+            panic!()
+        };
         let names: Vec<_> = fields.iter().map(|f| f.field.as_str()).collect();
         assert_eq!(names, ["username", "password"]);
         assert_eq!(acc.count_users().await.unwrap(), 1);
@@ -59,17 +89,28 @@ async fn duplicate_and_invalid_users_are_refused() {
 async fn api_tokens_are_listed_without_secret_and_revocable() {
     for t in all_engines(&[KERNEL_MIGRATIONS]).await {
         let acc = Accounts::new(t.db.clone());
-        acc.create_user(&Actor::System("test"), new_user("it", Role::Viewer)).await.unwrap();
+        acc.create_user(&Actor::System("test"), new_user("it", Role::Viewer))
+            .await
+            .unwrap();
         let (_, p) = acc.login("it", "correct horse").await.unwrap();
         let me = Actor::User(p);
-        let (id, secret) = acc.create_api_token(&me, "nightly export", Some(30)).await.unwrap();
+        let (id, secret) = acc
+            .create_api_token(&me, "nightly export", Some(30))
+            .await
+            .unwrap();
         assert!(secret.starts_with("vtk_"));
         assert_eq!(acc.list_api_tokens(&me).await.unwrap().len(), 1);
         assert!(acc.resolve(&secret).await.unwrap().is_some());
         acc.revoke_api_token(&me, id).await.unwrap();
         assert!(acc.resolve(&secret).await.unwrap().is_none());
-        assert!(matches!(acc.revoke_api_token(&me, id).await, Err(Error::NotFound { .. })));
-        assert!(matches!(acc.create_api_token(&me, " ", None).await, Err(Error::Invalid(_))));
+        assert!(matches!(
+            acc.revoke_api_token(&me, id).await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            acc.create_api_token(&me, " ", None).await,
+            Err(Error::Invalid(_))
+        ));
     }
 }
 
@@ -79,12 +120,31 @@ async fn audit_history_is_redacted_and_rolled_back_with_its_transaction() {
         let id = vitrine_kernel::ids::new_id();
         let actor = Actor::System("test");
         let txn = t.db.begin_write().await.unwrap();
-        let change = |v, before, after| Change { entity_type: "object", entity_id: id, action: Action::Updated, version: v, before, after };
-        audit::record(&*txn, &actor, change(2, Some(json!({"a": 1, "secret": 1})), Some(json!({"a": 2, "secret": 2})))).await.unwrap();
+        let change = |v, before, after| Change {
+            entity_type: "object",
+            entity_id: id,
+            action: Action::Updated,
+            version: v,
+            before,
+            after,
+        };
+        audit::record(
+            &*txn,
+            &actor,
+            change(
+                2,
+                Some(json!({"a": 1, "secret": 1})),
+                Some(json!({"a": 2, "secret": 2})),
+            ),
+        )
+        .await
+        .unwrap();
         txn.commit().await.unwrap();
         // A rolled-back transaction leaves no audit row behind.
         let txn = t.db.begin_write().await.unwrap();
-        audit::record(&*txn, &actor, change(3, None, Some(json!({"a": 3})))).await.unwrap();
+        audit::record(&*txn, &actor, change(3, None, Some(json!({"a": 3}))))
+            .await
+            .unwrap();
         drop(txn);
         let h = audit::history(t.db.conn(), "object", id, &|v| {
             if let Some(o) = v.as_object_mut() {
@@ -103,8 +163,24 @@ async fn audit_history_is_redacted_and_rolled_back_with_its_transaction() {
 async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     use sea_orm::{ConnectionTrait, Statement};
     let t = vitrine_kernel::testing::sqlite(&[KERNEL_MIGRATIONS]).await;
-    let row = t.db.conn().query_one_raw(Statement::from_string(t.db.backend(), "PRAGMA journal_mode")).await.unwrap().unwrap();
+    let row =
+        t.db.conn()
+            .query_one_raw(Statement::from_string(
+                t.db.backend(),
+                "PRAGMA journal_mode",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "wal");
-    let row = t.db.conn().query_one_raw(Statement::from_string(t.db.backend(), "PRAGMA foreign_keys")).await.unwrap().unwrap();
+    let row =
+        t.db.conn()
+            .query_one_raw(Statement::from_string(
+                t.db.backend(),
+                "PRAGMA foreign_keys",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
     assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 1);
 }
