@@ -83,7 +83,7 @@ impl From<ObjectRecord> for PublicObject {
 
 /// Removes from a stored object representation what this caller may not see (used on
 /// history before/after documents).
-pub fn redact_object_json(actor: &Actor) -> impl Fn(&mut Value) + '_ {
+pub fn redact_object_json(actor: &Actor) -> impl Fn(&mut Value) + Sync + '_ {
     move |v: &mut Value| {
         if let Some(o) = v.as_object_mut() {
             if !actor.can(Permission::ConfidentialRead) {

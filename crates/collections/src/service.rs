@@ -437,6 +437,12 @@ impl Collections {
         })
     }
 
+    /// Labels of authorities by id, for showing references (forms, pickers).
+    pub async fn labels(&self, actor: &Actor, ids: &[Uuid]) -> Result<BTreeMap<Uuid, LangText>> {
+        actor.require(Permission::CatalogueRead)?;
+        store::labels(self.db.conn(), ids).await
+    }
+
     // ---------- authorities ----------
 
     fn authority_read(actor: &Actor, kind: Kind) -> Result<()> {

@@ -163,7 +163,7 @@ pub async fn history(
     conn: &impl ConnectionTrait,
     entity_type: &str,
     entity_id: Uuid,
-    redact: &dyn Fn(&mut Value),
+    redact: &(dyn Fn(&mut Value) + Sync),
 ) -> Result<Vec<HistoryEntry>> {
     let rows = audit_log::Entity::find()
         .filter(audit_log::Column::EntityType.eq(entity_type))
@@ -214,7 +214,7 @@ pub async fn recent(
         .collect())
 }
 
-fn entry(r: audit_log::Model, redact: &dyn Fn(&mut Value)) -> HistoryEntry {
+fn entry(r: audit_log::Model, redact: &(dyn Fn(&mut Value) + Sync)) -> HistoryEntry {
     let mut before = r.before_data.unwrap_or(Value::Null);
     let mut after = r.after_data.unwrap_or(Value::Null);
     redact(&mut before);

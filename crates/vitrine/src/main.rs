@@ -1,1 +1,261 @@
-fn main() {}
+//! `vitrine`: one program that runs a museum. See `vitrine --help`.
+
+mod config;
+mod demo;
+mod museum;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use tokio::net::TcpListener;
+use vitrine_kernel::accounts::NewUser;
+use vitrine_kernel::{Actor, Role};
+
+use crate::config::{Config, Overrides};
+use crate::museum::Museum;
+
+/// Vitrine: collections, conservation and visitor services of a museum, in one program.
+#[derive(Parser)]
+#[command(name = "vitrine", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the museum lives.
+#[derive(Args, Clone)]
+struct Where {
+    /// Data directory (SQLite database and files).
+    #[arg(long, env = "VITRINE_DATA", value_name = "DIR")]
+    data: Option<PathBuf>,
+    /// Use PostgreSQL instead of SQLite, e.g. postgres://vitrine@localhost/vitrine.
+    #[arg(long, env = "VITRINE_DATABASE_URL", value_name = "URL")]
+    database_url: Option<String>,
+    /// Configuration file (TOML); default DATA/vitrine.toml when present.
+    #[arg(long, env = "VITRINE_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the museum over HTTP.
+    Serve {
+        #[command(flatten)]
+        at: Where,
+        /// Address to listen on.
+        #[arg(long, env = "VITRINE_LISTEN", value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Create the demo museum if DATA holds none yet, then serve it.
+    Demo {
+        #[command(flatten)]
+        at: Where,
+        /// Address to listen on.
+        #[arg(long, env = "VITRINE_LISTEN", value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+        /// Number of catalogue records to generate.
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
+        objects: u32,
+        /// Seed of the generator (same seed, same museum).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Password of the demo staff accounts.
+        #[arg(long, default_value = "vitrine-demo", value_name = "P")]
+        demo_password: String,
+        /// Generate the museum and exit instead of serving it.
+        #[arg(long)]
+        no_serve: bool,
+    },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        action: UserCommand,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate {
+        #[command(flatten)]
+        at: Where,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account; the password is read from standard input.
+    Add {
+        /// Login name (a–z, 0–9, _ - .).
+        name: String,
+        /// Role: admin, registrar, curator, conservator, media, visitor_services, outreach, licensing or viewer.
+        #[arg(long)]
+        role: String,
+        /// Name shown in history (default: the login name).
+        #[arg(long)]
+        display_name: Option<String>,
+        #[command(flatten)]
+        at: Where,
+    },
+    /// List accounts.
+    List {
+        #[command(flatten)]
+        at: Where,
+    },
+}
+
+fn load(at: &Where, listen: Option<SocketAddr>) -> anyhow::Result<Config> {
+    Config::load(
+        at.config.as_deref(),
+        Overrides {
+            data: at.data.clone(),
+            listen,
+            database_url: at.database_url.clone(),
+        },
+    )
+}
+
+async fn serve(museum: Museum, cfg: &Config) -> anyhow::Result<()> {
+    let app = vitrine_web::router(museum.app(cfg));
+    let listener = TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "Vitrine is serving http://{addr}/  (staff: http://{addr}/staff, API docs: http://{addr}/api/docs)"
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await?;
+    museum.db.close().await?;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { at, listen } => {
+            let cfg = load(&at, listen)?;
+            let museum = Museum::open(&cfg).await?;
+            serve(museum, &cfg).await
+        }
+        Command::Demo {
+            at,
+            listen,
+            objects,
+            seed,
+            demo_password,
+            no_serve,
+        } => {
+            let cfg = load(&at, listen)?;
+            let museum = Museum::open(&cfg).await?;
+            demo::ensure(&museum, objects, seed, &demo_password).await?;
+            if no_serve {
+                Ok(())
+            } else {
+                serve(museum, &cfg).await
+            }
+        }
+        Command::Migrate { at } => {
+            let cfg = load(&at, None)?;
+            Museum::open(&cfg).await?;
+            println!("database schema is up to date");
+            Ok(())
+        }
+        Command::User {
+            action:
+                UserCommand::Add {
+                    name,
+                    role,
+                    display_name,
+                    at,
+                },
+        } => {
+            let Some(role) = Role::parse(&role) else {
+                bail!(
+                    "unknown role `{role}`: use one of {}",
+                    Role::ALL.map(|r| r.as_str()).join(", ")
+                );
+            };
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\r', '\n']).to_owned();
+            let cfg = load(&at, None)?;
+            let museum = Museum::open(&cfg).await?;
+            let user = NewUser {
+                display_name: display_name.unwrap_or_else(|| name.clone()),
+                username: name.clone(),
+                role,
+                password,
+            };
+            museum
+                .accounts
+                .create_user(&Actor::System("cli"), user)
+                .await?;
+            println!("added {name} ({})", role.as_str());
+            Ok(())
+        }
+        Command::User {
+            action: UserCommand::List { at },
+        } => {
+            let cfg = load(&at, None)?;
+            let museum = Museum::open(&cfg).await?;
+            for u in museum.accounts.list_users(&Actor::System("cli")).await? {
+                println!(
+                    "{:<20} {:<18} {}{}",
+                    u.username,
+                    u.role.as_str(),
+                    u.display_name,
+                    if u.disabled { " (disabled)" } else { "" }
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VITRINE_LOG")
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,133 @@
+//! The HTTP adapter: JSON API (`/api`), staff pages (`/staff`), public pages (`/`) and
+//! assets, all on one axum router. No business rules live here: handlers work out who
+//! is calling and what they sent, call a service, and render the answer.
 
+pub mod api;
+pub mod assets;
+pub mod extract;
+pub mod i18n;
+pub mod pages;
+pub mod problem;
+pub mod public;
+pub mod state;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::api::{authorities, objects, openapi, session};
+use crate::problem::Problem;
+pub use crate::state::{AppState, WebConfig};
+
+/// The whole site.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.cfg.max_body_bytes;
+    let api = Router::new()
+        .route("/api/v1/objects", get(objects::list).post(objects::create))
+        .route(
+            "/api/v1/objects/{id}",
+            get(objects::get)
+                .put(objects::put)
+                .patch(objects::patch)
+                .delete(objects::delete),
+        )
+        .route("/api/v1/objects/{id}/history", get(objects::history))
+        .route(
+            "/api/v1/session",
+            post(session::login).delete(session::logout),
+        )
+        .route(
+            "/api/v1/tokens",
+            get(session::list_tokens).post(session::create_token),
+        )
+        .route(
+            "/api/v1/tokens/{id}",
+            axum::routing::delete(session::revoke_token),
+        )
+        .route(
+            "/api/v1/{kind}",
+            get(authorities::list).post(authorities::create),
+        )
+        .route(
+            "/api/v1/{kind}/{id}",
+            get(authorities::get)
+                .put(authorities::put)
+                .delete(authorities::delete),
+        )
+        .route("/api/v1/{kind}/{id}/history", get(authorities::history))
+        .route("/api/public/v1/objects", get(api::public::list))
+        .route("/api/public/v1/objects/{id}", get(api::public::get))
+        .route("/api/openapi.json", get(openapi::json))
+        .route("/api/docs", get(openapi::docs));
+    Router::new()
+        .merge(api)
+        .merge(pages::routes())
+        .merge(public::routes())
+        .route("/healthz", get(healthz))
+        .route("/assets/{name}", get(assets::serve))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
+            ),
+        ))
+        .layer(CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+            tracing::error!("handler panicked");
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged").into_response()
+        }))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz(State(st): State<AppState>) -> Response {
+    match st.collections.db().conn().ping().await {
+        Ok(()) => {
+            axum::Json(serde_json::json!({"status": "ok", "version": env!("CARGO_PKG_VERSION")}))
+                .into_response()
+        }
+        Err(e) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database-unavailable",
+            e.to_string(),
+        )
+        .into_response(),
+    }
+}
+
+async fn not_found(
+    State(st): State<AppState>,
+    uri: Uri,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    if uri.path().starts_with("/api/") || uri.path() == "/api" {
+        return Problem::new(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            format!("no route {}", uri.path()),
+        )
+        .into_response();
+    }
+    pages::not_found_page(&st, &headers).await
+}
+
+async fn method_not_allowed(uri: Uri) -> Response {
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        format!("{} does not take this method", uri.path()),
+    )
+    .into_response()
+}

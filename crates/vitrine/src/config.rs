@@ -1,0 +1,141 @@
+//! Configuration: built-in defaults, then a TOML file (`--config`, or `DATA/vitrine.toml`
+//! when present), then `VITRINE_*` environment variables, then command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Every setting of a running museum (see docs/operations.md for each one).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Directory holding the SQLite database (and later media, index).
+    pub data: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// `postgres://...` to use PostgreSQL; empty for SQLite inside `data`.
+    pub database_url: Option<String>,
+    /// Largest request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Mark cookies Secure (set when the site is served over HTTPS).
+    pub secure_cookies: bool,
+    /// The museum's name in Chinese.
+    pub museum_name_zh: String,
+    /// The museum's name in English.
+    pub museum_name_en: String,
+    /// If set, every object number must start with this prefix.
+    pub object_number_prefix: Option<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data: PathBuf::from("./vitrine-data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: None,
+            max_body_bytes: 1024 * 1024,
+            secure_cookies: false,
+            museum_name_zh: "岭南省博物馆".into(),
+            museum_name_en: "Lingnan Provincial Museum".into(),
+            object_number_prefix: None,
+        }
+    }
+}
+
+/// Settings given on the command line (each overrides file and environment).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    /// Loads the configuration in order of precedence.
+    pub fn load(file: Option<&Path>, cli: Overrides) -> anyhow::Result<Config> {
+        let data_dir = cli
+            .data
+            .clone()
+            .or_else(|| std::env::var_os("VITRINE_DATA").map(PathBuf::from))
+            .unwrap_or_else(|| Config::default().data);
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(f) => {
+                if !f.exists() {
+                    bail!("configuration file {} does not exist", f.display());
+                }
+                fig = fig.merge(Toml::file_exact(f));
+            }
+            None => {
+                let implicit = data_dir.join("vitrine.toml");
+                if implicit.exists() {
+                    fig = fig.merge(Toml::file_exact(implicit));
+                }
+            }
+        }
+        let cfg: Config = fig
+            .merge(Env::prefixed("VITRINE_"))
+            .merge(Serialized::defaults(cli))
+            .extract()
+            .context("invalid configuration")?;
+        if cfg.max_body_bytes < 1024 {
+            bail!("max_body_bytes must be at least 1024");
+        }
+        Ok(cfg)
+    }
+
+    /// The database URL: PostgreSQL when configured, else SQLite inside `data`.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(u) if !u.trim().is_empty() => u.trim().to_owned(),
+            _ => vitrine_kernel::db::sqlite_url(&self.data),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_env_and_flags_override_in_order() {
+        let dir =
+            std::env::temp_dir().join(format!("vitrine-cfg-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("c.toml");
+        std::fs::write(
+            &f,
+            "listen = \"127.0.0.1:9000\"\nmax_body_bytes = 4096\nobject_number_prefix = \"LN\"\n",
+        )
+        .unwrap();
+        let c = Config::load(Some(&f), Overrides::default()).unwrap();
+        assert_eq!(
+            (
+                c.listen.port(),
+                c.max_body_bytes,
+                c.object_number_prefix.as_deref()
+            ),
+            (9000, 4096, Some("LN"))
+        );
+        let c = Config::load(
+            Some(&f),
+            Overrides {
+                listen: Some("127.0.0.1:9100".parse().unwrap()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 9100);
+        std::fs::write(&f, "colour = 1\n").unwrap();
+        assert!(Config::load(Some(&f), Overrides::default()).is_err());
+        assert!(Config::load(Some(&dir.join("missing.toml")), Overrides::default()).is_err());
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

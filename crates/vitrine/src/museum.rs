@@ -1,0 +1,62 @@
+//! Opening a museum: the database, its migrations and the services over it.
+
+use anyhow::Context;
+use vitrine_collections::Collections;
+use vitrine_collections::model::NumberRule;
+use vitrine_kernel::accounts::Accounts;
+use vitrine_kernel::migrate::{self, KERNEL_MIGRATIONS};
+use vitrine_kernel::{Db, LangText};
+use vitrine_web::{AppState, WebConfig};
+
+use crate::config::Config;
+
+/// An opened museum.
+pub struct Museum {
+    /// The database.
+    pub db: Db,
+    /// Catalogue service.
+    pub collections: Collections,
+    /// Accounts service.
+    pub accounts: Accounts,
+}
+
+/// Every domain's migrations, in dependency order.
+pub const ALL_MIGRATIONS: [&[migrate::Migration]; 2] =
+    [KERNEL_MIGRATIONS, vitrine_collections::MIGRATIONS];
+
+impl Museum {
+    /// Opens (and creates) the database and brings its schema up to date.
+    pub async fn open(cfg: &Config) -> anyhow::Result<Museum> {
+        if cfg
+            .database_url
+            .as_deref()
+            .is_none_or(|u| u.trim().is_empty())
+        {
+            std::fs::create_dir_all(&cfg.data)
+                .with_context(|| format!("cannot create data directory {}", cfg.data.display()))?;
+        }
+        let db = Db::connect(&cfg.database_url()).await?;
+        for m in ALL_MIGRATIONS {
+            migrate::run(&db, m).await?;
+        }
+        let mut collections = Collections::new(db.clone());
+        if let Some(p) = &cfg.object_number_prefix {
+            collections = collections.with_number_rule(NumberRule::with_prefix(p));
+        }
+        Ok(Museum {
+            accounts: Accounts::new(db.clone()),
+            collections,
+            db,
+        })
+    }
+
+    /// The web application over this museum.
+    pub fn app(&self, cfg: &Config) -> AppState {
+        let web = WebConfig {
+            secure_cookies: cfg.secure_cookies,
+            max_body_bytes: cfg.max_body_bytes,
+            museum_name: LangText::zh_en(&cfg.museum_name_zh, &cfg.museum_name_en),
+        };
+        AppState::new(self.collections.clone(), self.accounts.clone(), web)
+    }
+}

@@ -1,0 +1,55 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations.
+
+use axum::Json;
+use axum::response::{Html, IntoResponse};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api::{authorities, objects, public, session};
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = api.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Vitrine API", description = "Collections, authorities and accounts of a Vitrine museum. \
+        Writes need `If-Match` with the ETag you read; errors are RFC 9457 problem documents."),
+    paths(
+        objects::list, objects::create, objects::get, objects::put, objects::patch, objects::delete, objects::history,
+        authorities::list, authorities::create, authorities::get, authorities::put, authorities::delete, authorities::history,
+        session::login, session::logout, session::list_tokens, session::create_token, session::revoke_token,
+        public::list, public::get,
+    ),
+    modifiers(&Bearer),
+    tags((name = "objects", description = "Catalogue records"), (name = "authorities", description = "People, places, terms, locations"),
+         (name = "session", description = "Sign-in and API tokens"), (name = "public", description = "Published records, no sign-in"))
+)]
+pub struct ApiDoc;
+
+/// `GET /api/openapi.json`.
+pub async fn json() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// `GET /api/docs`: a readable page over the document (Swagger UI, served by us).
+pub async fn docs() -> Html<String> {
+    let v = env!("CARGO_PKG_VERSION");
+    Html(format!(
+        r#"<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Vitrine API</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/assets/swagger-ui.css?v={v}"></head>
+<body><div id="api-docs"></div>
+<script src="/assets/swagger-ui-bundle.js?v={v}"></script><script src="/assets/api-docs.js?v={v}"></script></body></html>"#
+    ))
+}

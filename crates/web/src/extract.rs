@@ -1,0 +1,299 @@
+//! Request extractors: who is calling, the JSON body, `If-Match`, and list queries —
+//! each refusing bad input with a problem document that names what is wrong.
+
+use axum::body::Bytes;
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
+use axum::http::{Method, header, request::Parts};
+use serde::de::DeserializeOwned;
+use vitrine_collections::query::ObjectQuery;
+use vitrine_kernel::{Actor, Error};
+
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "vitrine_session";
+
+/// The caller: a bearer token, else a session cookie, else the public.
+pub struct Caller(pub Actor);
+
+/// The session secret of a request, if any.
+pub fn session_secret(parts: &Parts) -> Option<String> {
+    let cookies = parts.headers.get_all(header::COOKIE);
+    cookies
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Cookie-authenticated requests that change state must come from our own pages: a
+/// browser says where a request comes from in `Sec-Fetch-Site` or `Origin`.
+pub fn same_origin(parts: &Parts) -> bool {
+    if let Some(site) = parts
+        .headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+    {
+        return matches!(site, "same-origin" | "none");
+    }
+    match (
+        parts
+            .headers
+            .get(header::ORIGIN)
+            .and_then(|v| v.to_str().ok()),
+        parts
+            .headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok()),
+    ) {
+        (Some(origin), Some(host)) => origin.split_once("://").is_some_and(|(_, h)| h == host),
+        (Some(_), None) => false,
+        (None, _) => true,
+    }
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let st = AppState::from_ref(state);
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+            let token = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(str::trim);
+            let Some(token) = token else {
+                return Err(
+                    Error::BadRequest("Authorization must be `Bearer <token>`".into()).into(),
+                );
+            };
+            return match st.accounts.resolve(token).await? {
+                Some(p) => Ok(Caller(Actor::User(p))),
+                None => Err(Error::Unauthenticated.into()),
+            };
+        }
+        let Some(secret) = session_secret(parts) else {
+            return Ok(Caller(Actor::Anonymous));
+        };
+        match st.accounts.resolve(&secret).await? {
+            Some(p) => {
+                let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+                if !safe && !same_origin(parts) {
+                    return Err(Error::Forbidden("cross-site request refused".into()).into());
+                }
+                Ok(Caller(Actor::User(p)))
+            }
+            None => Ok(Caller(Actor::Anonymous)),
+        }
+    }
+}
+
+/// A JSON body, read strictly: the media type must be JSON, unknown fields and wrong
+/// types are refused with the path of the field.
+pub struct ApiJson<T>(pub T);
+
+/// Parses JSON bytes, naming the field at fault.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.inner();
+        let msg = inner.to_string();
+        let field = match msg
+            .strip_prefix("unknown field `")
+            .and_then(|r| r.split('`').next())
+        {
+            Some(f) if path == "." => f.to_owned(),
+            Some(f) => format!("{path}.{f}"),
+            None if path == "." => "body".to_owned(),
+            None => path,
+        };
+        let slug = if inner.is_syntax() || inner.is_eof() {
+            "malformed-json"
+        } else {
+            "invalid-body"
+        };
+        Problem::new(axum::http::StatusCode::BAD_REQUEST, slug, msg).field(field)
+    })
+}
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = axum::response::Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let ctype = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let media = ctype.split(';').next().unwrap_or("").trim();
+        if media != "application/json" && media != "application/merge-patch+json" {
+            return Err(Problem::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "send the body as application/json",
+            )
+            .field("Content-Type")
+            .into_response());
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
+            let status = rej.status();
+            let slug = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                "body-too-large"
+            } else {
+                "unreadable-body"
+            };
+            Problem::new(status, slug, rej.body_text())
+                .field("body")
+                .into_response()
+        })?;
+        parse_json(&bytes)
+            .map(ApiJson)
+            .map_err(IntoResponse::into_response)
+    }
+}
+
+/// The version named by `If-Match` (`"3"`, `"v3"` or `W/"v3"`).
+pub struct IfMatch(pub i64);
+
+/// Formats a version as an entity tag.
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// Reads an entity tag back into a version.
+pub fn parse_etag(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let s = s.strip_prefix("W/").unwrap_or(s);
+    let s = s.strip_prefix('"')?.strip_suffix('"')?;
+    s.strip_prefix('v')
+        .unwrap_or(s)
+        .parse()
+        .ok()
+        .filter(|v| *v > 0)
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(v) = parts.headers.get(header::IF_MATCH) else {
+            return Err(Error::PreconditionRequired(
+                "send If-Match with the ETag you read, so a change by someone else is not overwritten".into(),
+            )
+            .into());
+        };
+        let v = v.to_str().ok().and_then(parse_etag);
+        v.map(IfMatch).ok_or_else(|| {
+            Error::invalid(
+                "If-Match",
+                "invalid_etag",
+                "an ETag from this server, such as \"v3\"",
+            )
+            .into()
+        })
+    }
+}
+
+/// Decoded `key=value` pairs of the query string; refuses bad percent-encoding.
+pub fn query_pairs(parts_query: Option<&str>) -> Result<Vec<(String, String)>, Error> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(parts_query.unwrap_or(""))
+        .map_err(|e| Error::BadRequest(format!("unreadable query string: {e}")))
+}
+
+/// The object list query of a request.
+pub struct ListQuery(pub ObjectQuery);
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let pairs = query_pairs(parts.uri.query())?;
+        Ok(ListQuery(ObjectQuery::from_pairs(
+            pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        )?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_round_trip_and_reject_garbage() {
+        assert_eq!(parse_etag(&etag(7)), Some(7));
+        assert_eq!(parse_etag("W/\"v7\""), Some(7));
+        assert_eq!(parse_etag("\"7\""), Some(7));
+        for bad in ["7", "\"\"", "\"v-1\"", "*", "\"vx\""] {
+            assert_eq!(parse_etag(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn json_errors_name_the_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct T {
+            a: Inner,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct Inner {
+            n: i32,
+        }
+        assert_eq!(
+            parse_json::<T>(br#"{"a":{"n":"x"}}"#)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("a.n")
+        );
+        assert_eq!(
+            parse_json::<T>(br#"{"a":{"n":1,"m":2}}"#)
+                .unwrap_err()
+                .field
+                .as_deref(),
+            Some("a.m")
+        );
+        assert_eq!(
+            parse_json::<T>(br#"{"b":1}"#).unwrap_err().field.as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            parse_json::<T>(b"{\"a\":").unwrap_err().kind,
+            "https://vitrine.museum/problems/malformed-json"
+        );
+        assert!(parse_json::<T>(b"\xff\xfe").is_err());
+    }
+}
+
+/// A submitted HTML form as `(name, value)` pairs, in order.
+pub struct FormPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for FormPairs {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| Error::BadRequest(r.body_text()))?;
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .map(FormPairs)
+            .map_err(|e| Error::BadRequest(format!("unreadable form: {e}")).into())
+    }
+}

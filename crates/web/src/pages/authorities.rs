@@ -1,0 +1,362 @@
+//! Authority lists, forms and the pickers the object form uses.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::de::IntoDeserializer;
+use uuid::Uuid;
+use vitrine_collections::authority::{AuthorityInput, AuthoritySummary, Kind, vocabularies};
+use vitrine_kernel::{Actor, Error, Permission, Principal};
+
+use super::form::FormValues;
+use super::{Layout, error_page, render, staff};
+use crate::api::authorities::{SEGMENTS, kind_of, segment_of};
+use crate::api::parse_id;
+use crate::extract::{Caller, FormPairs, query_pairs};
+use crate::state::AppState;
+
+const PAGE: u64 = 50;
+
+#[derive(Template)]
+#[template(path = "staff/authorities.html")]
+struct ListPage<'a> {
+    l: Layout<'a>,
+    kind: Kind,
+    vocabulary: String,
+    q: String,
+    items: Vec<AuthoritySummary>,
+    total: u64,
+    offset: u64,
+    can_edit: bool,
+}
+
+impl ListPage<'_> {
+    fn segments(&self) -> [(&'static str, Kind); 4] {
+        SEGMENTS
+    }
+    fn seg(&self) -> &'static str {
+        segment_of(self.kind)
+    }
+    fn vocabularies(&self) -> &'static [&'static str] {
+        vocabularies(self.kind)
+    }
+    fn next_offset(&self) -> Option<u64> {
+        (self.offset + PAGE < self.total).then_some(self.offset + PAGE)
+    }
+    fn prev_offset(&self) -> Option<u64> {
+        (self.offset > 0).then(|| self.offset.saturating_sub(PAGE))
+    }
+    fn enc(&self, s: &str) -> String {
+        vitrine_collections::query::percent(s)
+    }
+}
+
+fn params(uri: &Uri) -> Result<(String, Option<String>, u64), Error> {
+    let (mut q, mut vocab, mut offset) = (String::new(), None, 0);
+    for (k, v) in query_pairs(uri.query())? {
+        match k.as_str() {
+            "q" => q = v,
+            "vocabulary" if !v.is_empty() => vocab = Some(v),
+            "offset" => {
+                offset = v
+                    .parse()
+                    .map_err(|_| Error::invalid("offset", "invalid_parameter", "a whole number"))?
+            }
+            _ => {}
+        }
+    }
+    Ok((q, vocab, offset))
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(kind): Path<String>,
+    uri: Uri,
+) -> Response {
+    let user = match staff(actor.clone(), uri.path()) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let res = async {
+        let kind = kind_of(&kind)?;
+        let (q, vocab, offset) = params(&uri)?;
+        let (items, total) = st
+            .collections
+            .search_authorities(&actor, kind, vocab.as_deref(), &q, PAGE, offset)
+            .await?;
+        Ok::<_, Error>((kind, q, vocab, offset, items, total))
+    }
+    .await;
+    match res {
+        Ok((kind, q, vocab, offset, items, total)) => {
+            let tr = st.i18n.tr(user.lang);
+            let title = tr.t(match kind {
+                Kind::Agent => "authority.people",
+                Kind::Place => "authority.places",
+                Kind::Term => "authority.terms",
+                Kind::Location => "authority.locations",
+            });
+            let l = Layout::new(&st, &user, "authorities", title);
+            let can_edit = actor.can(Permission::AuthorityEdit);
+            render(&ListPage {
+                l,
+                kind,
+                vocabulary: vocab.unwrap_or_default(),
+                q,
+                items,
+                total,
+                offset,
+                can_edit,
+            })
+        }
+        Err(e) => error_page(&st, &user, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/pick.html")]
+struct PickResults<'a> {
+    l: Layout<'a>,
+    items: Vec<AuthoritySummary>,
+}
+
+/// Picker suggestions: at most 12 entries matching what was typed.
+pub async fn pick(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(kind): Path<String>,
+    uri: Uri,
+) -> Response {
+    let user = match staff(actor.clone(), "/staff") {
+        Ok(u) => u,
+        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
+    };
+    let res = async {
+        let kind = kind_of(&kind)?;
+        let (q, vocab, _) = params(&uri)?;
+        st.collections
+            .search_authorities(&actor, kind, vocab.as_deref(), &q, 12, 0)
+            .await
+    }
+    .await;
+    match res {
+        Ok((items, _)) => render(&PickResults {
+            l: Layout::new(&st, &user, "", ""),
+            items,
+        }),
+        Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/authority_form.html")]
+struct FormPage<'a> {
+    l: Layout<'a>,
+    kind: Kind,
+    f: FormValues,
+    id: Option<Uuid>,
+    version: i64,
+    problem: Option<String>,
+}
+
+impl FormPage<'_> {
+    fn seg(&self) -> &'static str {
+        segment_of(self.kind)
+    }
+    fn vocabularies(&self) -> &'static [&'static str] {
+        vocabularies(self.kind)
+    }
+    fn is_kind(&self, k: &str) -> bool {
+        self.kind.as_str() == k
+    }
+    fn variants_text(&self) -> String {
+        self.f.all("variants").join("\n")
+    }
+    fn roles_text(&self) -> String {
+        self.f.all("roles").join(", ")
+    }
+    fn action(&self) -> String {
+        match self.id {
+            Some(id) => format!("/staff/authorities/{}/{id}", self.seg()),
+            None => format!("/staff/authorities/{}/new", self.seg()),
+        }
+    }
+}
+
+fn form_page<'a>(
+    st: &'a AppState,
+    user: &Principal,
+    kind: Kind,
+    f: FormValues,
+    id: Option<Uuid>,
+    version: i64,
+) -> FormPage<'a> {
+    let tr = st.i18n.tr(user.lang);
+    let title = if id.is_some() {
+        tr.t("authority.edit")
+    } else {
+        tr.t("authority.new")
+    };
+    FormPage {
+        l: Layout::new(st, user, "authorities", title),
+        kind,
+        f,
+        id,
+        version,
+        problem: None,
+    }
+}
+
+pub async fn new_form(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(kind): Path<String>,
+) -> Response {
+    let user = match staff(actor.clone(), &format!("/staff/authorities/{kind}/new")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match kind_of(&kind).and_then(|k| actor.require(Permission::AuthorityEdit).map(|_| k)) {
+        Ok(k) => render(&form_page(
+            &st,
+            &user,
+            k,
+            FormValues::from_pairs(Vec::new(), user.lang),
+            None,
+            0,
+        )),
+        Err(e) => error_page(&st, &user, e),
+    }
+}
+
+pub async fn edit_form(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path((kind, id)): Path<(String, String)>,
+) -> Response {
+    let user = match staff(actor.clone(), &format!("/staff/authorities/{kind}/{id}")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let res = async {
+        let k = kind_of(&kind)?;
+        let a = st
+            .collections
+            .get_authority(&actor, k, parse_id(&id)?)
+            .await?;
+        Ok::<_, Error>((k, a))
+    }
+    .await;
+    match res {
+        Ok((k, a)) => {
+            let mut f = FormValues::from_json(
+                &serde_json::to_value(&a.data).unwrap_or_default(),
+                user.lang,
+            );
+            if let (Some(p), Some(l)) = (a.data.parent_id, a.parent_label.clone()) {
+                f.labels.insert(p, l);
+            }
+            render(&form_page(&st, &user, k, f, Some(a.id), a.version))
+        }
+        Err(e) => error_page(&st, &user, e),
+    }
+}
+
+/// Text areas hold one variant per line and roles separated by commas; the JSON wants lists.
+fn split_lists(pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "variants" => out.extend(
+                v.lines()
+                    .map(|l| ("variants".to_owned(), l.trim().to_owned())),
+            ),
+            "roles" => out.extend(
+                v.split([',', '，'])
+                    .map(|l| ("roles".to_owned(), l.trim().to_owned())),
+            ),
+            _ => out.push((k, v)),
+        }
+    }
+    out
+}
+
+async fn submit(
+    st: &AppState,
+    actor: &Actor,
+    user: &Principal,
+    kind: Kind,
+    id: Option<Uuid>,
+    pairs: Vec<(String, String)>,
+) -> Response {
+    let mut f = FormValues::from_pairs(split_lists(pairs), user.lang);
+    let version: i64 = f.val("version").parse().unwrap_or(0);
+    let res = async {
+        let doc = f.to_json(&[])?;
+        let input: AuthorityInput = serde_path_to_error::deserialize(doc.into_deserializer())
+            .map_err(|e| Error::invalid(e.path().to_string(), "invalid", e.inner().to_string()))?;
+        match id {
+            Some(id) => {
+                st.collections
+                    .update_authority(actor, kind, id, version, input)
+                    .await
+            }
+            None => st.collections.create_authority(actor, kind, input).await,
+        }
+    }
+    .await;
+    match res {
+        Ok(a) => Redirect::to(&format!(
+            "/staff/authorities/{}?q={}",
+            segment_of(kind),
+            vitrine_collections::query::percent(a.data.label.best(user.lang))
+        ))
+        .into_response(),
+        Err(Error::Invalid(errs)) => {
+            f.set_errors(&errs);
+            let mut p = form_page(st, user, kind, f, id, version);
+            p.problem = Some(st.i18n.tr(user.lang).t("form.fix_errors").to_owned());
+            (StatusCode::UNPROCESSABLE_ENTITY, render(&p)).into_response()
+        }
+        Err(Error::VersionMismatch { current }) => {
+            let mut p = form_page(st, user, kind, f, id, current);
+            p.problem = Some(st.i18n.tr(user.lang).t("form.conflict_simple").to_owned());
+            (StatusCode::PRECONDITION_FAILED, render(&p)).into_response()
+        }
+        Err(e) => error_page(st, user, e),
+    }
+}
+
+pub async fn create(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(kind): Path<String>,
+    FormPairs(pairs): FormPairs,
+) -> Response {
+    let user = match staff(actor.clone(), &format!("/staff/authorities/{kind}/new")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match kind_of(&kind) {
+        Ok(k) => submit(&st, &actor, &user, k, None, pairs).await,
+        Err(e) => error_page(&st, &user, e),
+    }
+}
+
+pub async fn save(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path((kind, id)): Path<(String, String)>,
+    FormPairs(pairs): FormPairs,
+) -> Response {
+    let user = match staff(actor.clone(), &format!("/staff/authorities/{kind}/{id}")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match kind_of(&kind).and_then(|k| parse_id(&id).map(|i| (k, i))) {
+        Ok((k, i)) => submit(&st, &actor, &user, k, Some(i), pairs).await,
+        Err(e) => error_page(&st, &user, e),
+    }
+}

@@ -1,0 +1,176 @@
+//! Staff pages under `/staff`: server-rendered HTML with htmx for partial updates.
+
+mod authorities;
+mod dashboard;
+mod form;
+mod login;
+mod object_form;
+mod objects;
+mod tokens;
+
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use vitrine_kernel::{Actor, Error, Lang, Principal};
+
+use crate::i18n::Tr;
+use crate::state::AppState;
+
+/// Routes of the staff area.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/staff", get(dashboard::show))
+        .route("/staff/login", get(login::form).post(login::submit))
+        .route("/staff/logout", post(login::logout))
+        .route("/staff/lang", post(login::set_lang))
+        .route("/staff/objects", get(objects::list))
+        .route(
+            "/staff/objects/new",
+            get(object_form::new_form).post(object_form::create),
+        )
+        .route("/staff/objects/{id}", get(objects::show))
+        .route(
+            "/staff/objects/{id}/edit",
+            get(object_form::edit_form).post(object_form::save),
+        )
+        .route("/staff/objects/{id}/history", get(objects::history))
+        .route("/staff/authorities/{kind}", get(authorities::list))
+        .route(
+            "/staff/authorities/{kind}/new",
+            get(authorities::new_form).post(authorities::create),
+        )
+        .route(
+            "/staff/authorities/{kind}/{id}",
+            get(authorities::edit_form).post(authorities::save),
+        )
+        .route("/staff/pick/{kind}", get(authorities::pick))
+        .route("/staff/tokens", get(tokens::list).post(tokens::create))
+        .route("/staff/tokens/{id}/revoke", post(tokens::revoke))
+}
+
+/// What the staff layout shows around every page.
+pub struct Layout<'a> {
+    /// Interface strings.
+    pub tr: Tr<'a>,
+    /// The signed-in person.
+    pub user: Principal,
+    /// Page title.
+    pub title: String,
+    /// The museum's name.
+    pub museum: String,
+    /// Which nav entry is current.
+    pub nav: &'static str,
+    /// Asset version for cache-busting.
+    pub v: &'static str,
+}
+
+impl<'a> Layout<'a> {
+    /// The layout for a signed-in person.
+    pub fn new(
+        st: &'a AppState,
+        user: &Principal,
+        nav: &'static str,
+        title: impl Into<String>,
+    ) -> Self {
+        Layout {
+            tr: st.i18n.tr(user.lang),
+            user: user.clone(),
+            title: title.into(),
+            museum: st.cfg.museum_name.best(user.lang).to_owned(),
+            nav,
+            v: env!("CARGO_PKG_VERSION"),
+        }
+    }
+    /// The language of the page.
+    pub fn lang(&self) -> Lang {
+        self.tr.lang
+    }
+}
+
+/// Renders a template into a response.
+pub fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+/// The signed-in staff member, or a redirect to the login page.
+pub fn staff(actor: Actor, path: &str) -> Result<Principal, Response> {
+    match actor {
+        Actor::User(p) => Ok(p),
+        _ => Err(Redirect::to(&format!(
+            "/staff/login?next={}",
+            vitrine_collections::query::percent(path)
+        ))
+        .into_response()),
+    }
+}
+
+/// True when htmx asked for a fragment.
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.contains_key("hx-request") && !headers.contains_key("hx-boosted")
+}
+
+/// A page that tells a person what went wrong, in their language.
+#[derive(Template)]
+#[template(path = "staff/error.html")]
+pub struct ErrorPage<'a> {
+    l: Layout<'a>,
+    status: u16,
+    message: String,
+}
+
+/// Turns a service error into an HTML page for a signed-in person.
+pub fn error_page(st: &AppState, user: &Principal, e: Error) -> Response {
+    let status = crate::problem::Problem::from(e);
+    let l = Layout::new(st, user, "", status.title.clone());
+    let code = StatusCode::from_u16(status.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        code,
+        render(&ErrorPage {
+            l,
+            status: status.status,
+            message: status.detail,
+        }),
+    )
+        .into_response()
+}
+
+/// The language a visitor prefers: cookie, then `Accept-Language`, then Chinese.
+pub fn visitor_lang(headers: &HeaderMap) -> Lang {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == "vitrine_lang")
+        .and_then(|(_, v)| Lang::parse(v));
+    cookie
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| Lang::parse(v.split(',').next()?))
+        })
+        .unwrap_or_default()
+}
+
+/// The 404 page for a path that does not exist.
+pub async fn not_found_page(st: &AppState, headers: &HeaderMap) -> Response {
+    let tr = st.i18n.tr(visitor_lang(headers));
+    let body = format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>404</title><link rel=\"stylesheet\" href=\"/assets/vitrine.css\"></head>\
+         <body class=\"public\"><main class=\"narrow\"><h1>404</h1><p>{}</p><p><a href=\"/\">{}</a></p></main></body></html>",
+        tr.tag(),
+        tr.t("error.not_found"),
+        tr.t("public.home")
+    );
+    (StatusCode::NOT_FOUND, Html(body)).into_response()
+}

@@ -1,0 +1,228 @@
+//! The object list, the record view and its history.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::Response;
+use uuid::Uuid;
+use vitrine_collections::ObjectPage;
+use vitrine_collections::model::{Department, ObjectRecord, ObjectStatus};
+use vitrine_collections::query::{ObjectQuery, Sort};
+use vitrine_kernel::audit::HistoryEntry;
+use vitrine_kernel::{Error, LangText, Permission};
+
+use super::{Layout, error_page, is_htmx, render, staff};
+use crate::api::parse_id;
+use crate::extract::{Caller, query_pairs};
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "staff/objects.html")]
+struct ListPage<'a> {
+    l: Layout<'a>,
+    q: ObjectQuery,
+    page: ObjectPage,
+    /// The query string of this list without cursor (for the next-page link).
+    qs: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/objects_rows.html")]
+struct ListRows<'a> {
+    l: Layout<'a>,
+    page: ObjectPage,
+    qs: String,
+}
+
+impl ListPage<'_> {
+    fn departments(&self) -> &'static [Department] {
+        Department::ALL
+    }
+    fn statuses(&self) -> &'static [ObjectStatus] {
+        ObjectStatus::ALL
+    }
+    fn sorts(&self) -> [(Sort, &'static str); 6] {
+        Sort::NAMES
+    }
+    fn name(&self, t: &Option<LangText>) -> String {
+        t.as_ref()
+            .map(|t| t.best(self.l.lang()).to_owned())
+            .unwrap_or_default()
+    }
+}
+
+impl ListRows<'_> {
+    fn name(&self, t: &Option<LangText>) -> String {
+        t.as_ref()
+            .map(|t| t.best(self.l.lang()).to_owned())
+            .unwrap_or_default()
+    }
+}
+
+pub async fn list(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let path = uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/staff/objects");
+    let user = match staff(actor.clone(), path) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let q = match query_pairs(uri.query())
+        .and_then(|p| ObjectQuery::from_pairs(p.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
+    {
+        Ok(q) => q,
+        Err(e) => return error_page(&st, &user, e),
+    };
+    let page = match st.collections.list_objects(&actor, &q).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&st, &user, e),
+    };
+    let qs = q.to_query_string();
+    let l = Layout::new(
+        &st,
+        &user,
+        "objects",
+        st.i18n.tr(user.lang).t("nav.objects"),
+    );
+    if is_htmx(&headers) {
+        return render(&ListRows { l, page, qs });
+    }
+    render(&ListPage { l, q, page, qs })
+}
+
+#[derive(Template)]
+#[template(path = "staff/object.html")]
+struct ObjectPageView<'a> {
+    l: Layout<'a>,
+    o: ObjectRecord,
+    can_edit: bool,
+}
+
+impl ObjectPageView<'_> {
+    fn lbl(&self, id: &Uuid) -> String {
+        self.o
+            .labels
+            .get(id)
+            .map(|t| t.best(self.l.lang()).to_owned())
+            .unwrap_or_else(|| id.to_string())
+    }
+    fn opt(&self, id: &Option<Uuid>) -> String {
+        id.as_ref().map(|i| self.lbl(i)).unwrap_or_default()
+    }
+    fn t<'b>(&self, t: &'b LangText) -> &'b str {
+        t.best(self.l.lang())
+    }
+    fn years(&self) -> String {
+        let p = &self.o.data.production;
+        let fmt = |y: i32| {
+            if y < 0 {
+                format!("{} BCE", -y)
+            } else {
+                y.to_string()
+            }
+        };
+        match (p.earliest_year, p.latest_year) {
+            (Some(a), Some(b)) if a == b => fmt(a),
+            (Some(a), Some(b)) => format!("{} – {}", fmt(a), fmt(b)),
+            (Some(a), None) => format!("{} –", fmt(a)),
+            (None, Some(b)) => format!("– {}", fmt(b)),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+async fn load(
+    st: &AppState,
+    actor: &vitrine_kernel::Actor,
+    id: &str,
+) -> Result<ObjectRecord, Error> {
+    let id = match parse_id(id) {
+        Ok(id) => id,
+        // People type object numbers into the address bar too.
+        Err(_) => st.collections.find_object_by_number(actor, id).await?,
+    };
+    st.collections.get_object(actor, id).await
+}
+
+pub async fn show(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match staff(actor.clone(), &format!("/staff/objects/{id}")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match load(&st, &actor, &id).await {
+        Ok(o) => {
+            let l = Layout::new(
+                &st,
+                &user,
+                "objects",
+                format!("{} {}", o.data.object_number, o.data.title.best(user.lang)),
+            );
+            render(&ObjectPageView {
+                l,
+                can_edit: actor.can(Permission::CatalogueEdit),
+                o,
+            })
+        }
+        Err(e) => error_page(&st, &user, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/history.html")]
+struct HistoryPage<'a> {
+    l: Layout<'a>,
+    o: ObjectRecord,
+    entries: Vec<HistoryEntry>,
+}
+
+impl HistoryPage<'_> {
+    fn show(&self, v: &serde_json::Value) -> String {
+        match v {
+            serde_json::Value::Null => "—".into(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+pub async fn history(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Response {
+    let user = match staff(actor.clone(), &format!("/staff/objects/{id}/history")) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let res = async {
+        let o = load(&st, &actor, &id).await?;
+        let entries = st.collections.object_history(&actor, o.id).await?;
+        Ok::<_, Error>((o, entries))
+    }
+    .await;
+    match res {
+        Ok((o, entries)) => {
+            let title = format!(
+                "{} · {}",
+                o.data.object_number,
+                st.i18n.tr(user.lang).t("history.title")
+            );
+            render(&HistoryPage {
+                l: Layout::new(&st, &user, "objects", title),
+                o,
+                entries,
+            })
+        }
+        Err(e) => error_page(&st, &user, e),
+    }
+}

@@ -1,0 +1,143 @@
+//! RFC 9457 problem documents: how every refusal and failure reaches an API client.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use vitrine_kernel::{Error, FieldError};
+
+/// An `application/problem+json` body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary of the kind.
+    pub title: String,
+    /// HTTP status.
+    pub status: u16,
+    /// What went wrong this time, for a person.
+    pub detail: String,
+    /// The field (or parameter, or header) at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Every invalid field, for validation failures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The record's current version, on a version mismatch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+impl Problem {
+    /// A problem with a status, a type slug and a detail.
+    pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Self {
+        Problem {
+            kind: format!("https://vitrine.museum/problems/{slug}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            field: None,
+            errors: Vec::new(),
+            current_version: None,
+        }
+    }
+    /// Names the field at fault.
+    pub fn field(mut self, f: impl Into<String>) -> Self {
+        self.field = Some(f.into());
+        self
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut r = (status, body).into_response();
+        r.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        r
+    }
+}
+
+/// An error on its way to the client.
+pub struct ApiError(pub Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError(e)
+    }
+}
+
+impl From<Error> for Problem {
+    fn from(e: Error) -> Self {
+        let detail = e.to_string();
+        match e {
+            Error::Invalid(errors) => {
+                let mut p = Problem::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail);
+                p.field = errors.first().map(|f| f.field.clone());
+                p.errors = errors;
+                p
+            }
+            Error::BadRequest(_) => Problem::new(StatusCode::BAD_REQUEST, "bad-request", detail),
+            Error::NotFound { .. } => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
+            Error::Conflict { field, .. } => {
+                let mut p = Problem::new(StatusCode::CONFLICT, "conflict", detail);
+                p.field = field;
+                p
+            }
+            Error::VersionMismatch { current } => {
+                let mut p =
+                    Problem::new(StatusCode::PRECONDITION_FAILED, "version-mismatch", detail)
+                        .field("If-Match");
+                p.current_version = Some(current);
+                p
+            }
+            Error::PreconditionRequired(_) => Problem::new(
+                StatusCode::PRECONDITION_REQUIRED,
+                "precondition-required",
+                detail,
+            )
+            .field("If-Match"),
+            Error::Unauthenticated => {
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+            }
+            Error::Forbidden(_) => Problem::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            Error::RateLimited { .. } => {
+                Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", detail)
+            }
+            Error::Db(_) | Error::Internal(_) => {
+                tracing::error!(error = %detail, "internal error");
+                Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "something went wrong on our side; it has been logged",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let retry = match &self.0 {
+            Error::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        let unauth = matches!(self.0, Error::Unauthenticated);
+        let mut r = Problem::from(self.0).into_response();
+        if let Some(s) = retry {
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        if unauth {
+            r.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}
+
+/// Result of an API handler.
+pub type ApiResult<T> = Result<T, ApiError>;

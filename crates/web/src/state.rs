@@ -1,0 +1,55 @@
+//! What every handler can reach: the services and the web settings.
+
+use std::sync::Arc;
+
+use vitrine_collections::Collections;
+use vitrine_kernel::LangText;
+use vitrine_kernel::accounts::Accounts;
+
+use crate::i18n::I18n;
+
+/// Settings of the HTTP face.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when the site is served over HTTPS).
+    pub secure_cookies: bool,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// The museum's name, shown in headers and titles.
+    pub museum_name: LangText,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            secure_cookies: false,
+            max_body_bytes: 1024 * 1024,
+            museum_name: LangText::zh_en("岭南省博物馆", "Lingnan Provincial Museum"),
+        }
+    }
+}
+
+/// Shared state of the router.
+#[derive(Clone)]
+pub struct AppState {
+    /// Catalogue and authorities.
+    pub collections: Collections,
+    /// Accounts, sessions, tokens.
+    pub accounts: Accounts,
+    /// Settings.
+    pub cfg: Arc<WebConfig>,
+    /// Interface strings.
+    pub i18n: Arc<I18n>,
+}
+
+impl AppState {
+    /// Wires the services.
+    pub fn new(collections: Collections, accounts: Accounts, cfg: WebConfig) -> Self {
+        AppState {
+            collections,
+            accounts,
+            cfg: Arc::new(cfg),
+            i18n: Arc::new(I18n::load()),
+        }
+    }
+}

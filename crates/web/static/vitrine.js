@@ -1,0 +1,105 @@
+// Vitrine staff pages: authority pickers, repeatable form rows, and the language switch's
+// return path. Progressive: every form still submits without this script.
+(function () {
+  'use strict';
+
+  function debounce(fn, ms) {
+    let t;
+    return function () { const a = arguments; clearTimeout(t); t = setTimeout(() => fn.apply(null, a), ms); };
+  }
+
+  // Pickers: type to search an authority list, click (or Enter) to choose.
+  function setupPicker(p) {
+    const q = p.querySelector('.picker-q');
+    const list = p.querySelector('.picker-results');
+    if (!q || !list || p.dataset.ready) return;
+    p.dataset.ready = '1';
+    const multi = p.classList.contains('multi');
+    const hidden = multi ? null : p.querySelector('input[type=hidden]');
+    const search = debounce(async function () {
+      const params = new URLSearchParams({ q: q.value });
+      if (p.dataset.vocabulary) params.set('vocabulary', p.dataset.vocabulary);
+      const r = await fetch('/staff/pick/' + p.dataset.kind + '?' + params, { headers: { 'HX-Request': 'true' } });
+      list.innerHTML = r.ok ? await r.text() : '';
+      q.setAttribute('aria-expanded', list.children.length ? 'true' : 'false');
+    }, 200);
+    q.addEventListener('input', function () {
+      if (!multi && q.value.trim() === '' && hidden) hidden.value = '';
+      search();
+    });
+    q.addEventListener('focus', search);
+    q.addEventListener('keydown', function (e) {
+      if (e.key === 'ArrowDown') { const b = list.querySelector('button'); if (b) { e.preventDefault(); b.focus(); } }
+      if (e.key === 'Escape') { list.innerHTML = ''; }
+    });
+    list.addEventListener('keydown', function (e) {
+      const li = e.target.closest('li');
+      if (e.key === 'ArrowDown' && li && li.nextElementSibling) { e.preventDefault(); li.nextElementSibling.querySelector('button').focus(); }
+      if (e.key === 'ArrowUp') { e.preventDefault(); if (li && li.previousElementSibling) li.previousElementSibling.querySelector('button').focus(); else q.focus(); }
+      if (e.key === 'Escape') { list.innerHTML = ''; q.focus(); }
+    });
+    list.addEventListener('click', function (e) {
+      const b = e.target.closest('button.pick');
+      if (!b) return;
+      if (multi) {
+        const chips = p.querySelector('.chips');
+        if (!chips.querySelector('input[value="' + b.dataset.id + '"]')) {
+          const chip = document.createElement('span');
+          chip.className = 'chip';
+          const input = document.createElement('input');
+          input.type = 'hidden'; input.name = p.dataset.name; input.value = b.dataset.id;
+          const x = document.createElement('button');
+          x.type = 'button'; x.className = 'chip-x'; x.textContent = '×'; x.setAttribute('aria-label', '×');
+          chip.append(input, document.createTextNode(b.dataset.label + ' '), x);
+          chips.appendChild(chip);
+        }
+        q.value = '';
+      } else {
+        hidden.value = b.dataset.id;
+        q.value = b.dataset.label;
+      }
+      list.innerHTML = '';
+      q.setAttribute('aria-expanded', 'false');
+      q.focus();
+    });
+    p.addEventListener('click', function (e) {
+      if (e.target.classList.contains('chip-x')) e.target.closest('.chip').remove();
+    });
+    document.addEventListener('click', function (e) { if (!p.contains(e.target)) list.innerHTML = ''; });
+  }
+
+  // Repeatable rows: clone the group's <template>, numbering the new row after the last.
+  function setupRows(group) {
+    const tpl = group.querySelector('template');
+    const add = group.querySelector('.row-add');
+    if (!tpl || !add || group.dataset.ready) return;
+    group.dataset.ready = '1';
+    let next = 0;
+    group.querySelectorAll('[name]').forEach(function (el) {
+      const m = el.name.match(/\[(\d+)\]/);
+      if (m) next = Math.max(next, Number(m[1]) + 1);
+    });
+    add.addEventListener('click', function () {
+      const html = tpl.innerHTML.replace(/__i__/g, String(next++));
+      const holder = document.createElement('div');
+      holder.innerHTML = html;
+      const row = holder.firstElementChild;
+      group.insertBefore(row, tpl);
+      row.querySelectorAll('.picker').forEach(setupPicker);
+      const first = row.querySelector('input:not([type=hidden]), select');
+      if (first) first.focus();
+    });
+    group.addEventListener('click', function (e) {
+      if (e.target.classList.contains('row-remove')) e.target.closest('.row').remove();
+    });
+  }
+
+  function init(root) {
+    root.querySelectorAll('.picker').forEach(setupPicker);
+    root.querySelectorAll('.rows').forEach(setupRows);
+    root.querySelectorAll('.lang-switch input[name=back]').forEach(function (i) { i.value = location.pathname + location.search; });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () { init(document); });
+  document.addEventListener('htmx:afterSwap', function (e) { init(e.target); });
+})();
