@@ -146,7 +146,7 @@ fn object_row(
         latest_year: Set(o.production.latest_year.map(i64::from)),
         keywords: Set(keywords(o)),
         data: Set(serde_json::to_value(&public_part)?),
-        confidential: Set(confidential.map(|c| serde_json::to_value(c)).transpose()?),
+        confidential: Set(confidential.map(serde_json::to_value).transpose()?),
         version: Set(version),
         created_at: Set(created),
         updated_at: Set(now),
@@ -342,10 +342,10 @@ pub(crate) async fn list_objects(
         };
         let c2 = match (&cur.key, q.sort) {
             (Key::Text(t), Sort::NumberAsc | Sort::NumberDesc) => {
-                after(Expr::col(ob::Column::ObjectNumber).into(), t.clone().into())
+                after(Expr::col(ob::Column::ObjectNumber), t.clone().into())
             }
             (Key::Time(t), Sort::UpdatedAsc | Sort::UpdatedDesc) => {
-                after(Expr::col(ob::Column::UpdatedAt).into(), (*t).into())
+                after(Expr::col(ob::Column::UpdatedAt), (*t).into())
             }
             (Key::Year(y), Sort::YearAsc | Sort::YearDesc) => after(year_expr(), (*y).into()),
             _ => {

@@ -31,6 +31,18 @@ pub struct Config {
     pub object_number_prefix: Option<String>,
 }
 
+/// The keys a `VITRINE_*` environment variable may set.
+const SETTINGS: [&str; 8] = [
+    "data",
+    "listen",
+    "database_url",
+    "max_body_bytes",
+    "secure_cookies",
+    "museum_name_zh",
+    "museum_name_en",
+    "object_number_prefix",
+];
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -81,7 +93,8 @@ impl Config {
             }
         }
         let cfg: Config = fig
-            .merge(Env::prefixed("VITRINE_"))
+            // Only settings: VITRINE_LOG, VITRINE_CONFIG and test variables are not config keys.
+            .merge(Env::prefixed("VITRINE_").only(&SETTINGS))
             .merge(Serialized::defaults(cli))
             .extract()
             .context("invalid configuration")?;

@@ -107,14 +107,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
         let path = e.path().to_string();
         let inner = e.inner();
         let msg = inner.to_string();
-        let field = match msg
-            .strip_prefix("unknown field `")
-            .and_then(|r| r.split('`').next())
-        {
-            Some(f) if path == "." => f.to_owned(),
-            Some(f) => format!("{path}.{f}"),
-            None if path == "." => "body".to_owned(),
-            None => path,
+        // The path already ends with an unknown field's own name; a syntax error is the
+        // whole body's (its detail gives line and column).
+        let field = if path == "." || inner.is_syntax() || inner.is_eof() {
+            "body".to_owned()
+        } else {
+            path
         };
         let slug = if inner.is_syntax() || inner.is_eof() {
             "malformed-json"
@@ -208,10 +206,43 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
-/// Decoded `key=value` pairs of the query string; refuses bad percent-encoding.
-pub fn query_pairs(parts_query: Option<&str>) -> Result<Vec<(String, String)>, Error> {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(parts_query.unwrap_or(""))
-        .map_err(|e| Error::BadRequest(format!("unreadable query string: {e}")))
+/// Decoded `key=value` pairs of the query string. Bad percent-encoding or bytes that are
+/// not UTF-8 are refused with the parameter's name (never decoded lossily).
+pub fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, Error> {
+    let mut out = Vec::new();
+    for part in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        let key = decode_component(k)
+            .ok_or_else(|| Error::BadRequest("a query parameter name is not valid UTF-8".into()))?;
+        let value = decode_component(v).ok_or_else(|| {
+            Error::invalid(
+                key.clone(),
+                "invalid_encoding",
+                "not valid percent-encoded UTF-8",
+            )
+        })?;
+        out.push((key, value));
+    }
+    Ok(out)
+}
+
+fn decode_component(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = s.get(i + 1..i + 3)?;
+                out.push(u8::from_str_radix(hex, 16).ok()?);
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).ok()
 }
 
 /// The object list query of a request.
@@ -228,9 +259,41 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     }
 }
 
+/// A submitted HTML form as `(name, value)` pairs, in order.
+pub struct FormPairs(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequest<S> for FormPairs {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|r| Error::BadRequest(r.body_text()))?;
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .map(FormPairs)
+            .map_err(|e| Error::BadRequest(format!("unreadable form: {e}")).into())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_strings_decode_strictly() {
+        let p = query_pairs(Some("q=%E9%9D%92%E8%8A%B1+ping&limit=5&flag")).unwrap();
+        assert_eq!(
+            p,
+            [
+                ("q".into(), "青花 ping".into()),
+                ("limit".into(), "5".into()),
+                ("flag".into(), String::new())
+            ]
+        );
+        for bad in ["q=%FF", "q=%E9%9D", "q=%G1", "q=%"] {
+            assert!(query_pairs(Some(bad)).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn etags_round_trip_and_reject_garbage() {
@@ -279,21 +342,5 @@ mod tests {
             "https://vitrine.museum/problems/malformed-json"
         );
         assert!(parse_json::<T>(b"\xff\xfe").is_err());
-    }
-}
-
-/// A submitted HTML form as `(name, value)` pairs, in order.
-pub struct FormPairs(pub Vec<(String, String)>);
-
-impl<S: Send + Sync> FromRequest<S> for FormPairs {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|r| Error::BadRequest(r.body_text()))?;
-        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-            .map(FormPairs)
-            .map_err(|e| Error::BadRequest(format!("unreadable form: {e}")).into())
     }
 }

@@ -582,7 +582,7 @@ impl<'a> Generator<'a> {
         o.inscriptions = vec![Inscription {
             kind: "seal".into(),
             position: lt("左下", "lower left"),
-            text: format!("{pz}"),
+            text: pz.clone(),
             transcription: String::new(),
             translation: lt("", pe.clone()).normalized(),
         }];

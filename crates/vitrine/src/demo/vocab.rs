@@ -48,8 +48,18 @@ pub const REIGNS: &[(&str, &str, &str, i32, i32)] = &[
     ("清光绪", "Guangxu reign, Qing", "大清光绪年制", 1875, 1908),
 ];
 
-/// Places: zh, en, type, parent index (into this list), latitude, longitude.
-pub const PLACES: &[(&str, &str, &str, Option<usize>, f64, f64)] = &[
+/// A place: zh, en, type, parent index (into `PLACES`), latitude, longitude.
+pub type PlaceRow = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<usize>,
+    f64,
+    f64,
+);
+
+/// Places of production and collecting.
+pub const PLACES: &[PlaceRow] = &[
     ("中国", "China", "country", None, 35.0, 103.0),
     ("广东省", "Guangdong", "province", Some(0), 23.4, 113.5),
     ("广州", "Guangzhou", "prefecture", Some(1), 23.13, 113.26),

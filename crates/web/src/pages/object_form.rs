@@ -132,12 +132,8 @@ fn page<'a>(
     }
 }
 
-fn editor(actor: &Actor, path: &str) -> Result<Principal, Response> {
-    staff(actor.clone(), path)
-}
-
 pub async fn new_form(State(st): State<AppState>, Caller(actor): Caller) -> Response {
-    let user = match editor(&actor, "/staff/objects/new") {
+    let user = match staff(actor.clone(), "/staff/objects/new") {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -160,7 +156,7 @@ pub async fn edit_form(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> Response {
-    let user = match editor(&actor, &format!("/staff/objects/{id}/edit")) {
+    let user = match staff(actor.clone(), &format!("/staff/objects/{id}/edit")) {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -230,7 +226,7 @@ pub async fn create(
     Caller(actor): Caller,
     FormPairs(pairs): FormPairs,
 ) -> Response {
-    let user = match editor(&actor, "/staff/objects/new") {
+    let user = match staff(actor.clone(), "/staff/objects/new") {
         Ok(u) => u,
         Err(r) => return r,
     };
@@ -251,7 +247,7 @@ pub async fn save(
     Path(id): Path<String>,
     FormPairs(pairs): FormPairs,
 ) -> Response {
-    let user = match editor(&actor, &format!("/staff/objects/{id}/edit")) {
+    let user = match staff(actor.clone(), &format!("/staff/objects/{id}/edit")) {
         Ok(u) => u,
         Err(r) => return r,
     };

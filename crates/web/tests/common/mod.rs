@@ -1,0 +1,186 @@
+//! A real router over a real database, and small helpers to call it.
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use vitrine_collections::Collections;
+use vitrine_kernel::accounts::{Accounts, NewUser};
+use vitrine_kernel::migrate::KERNEL_MIGRATIONS;
+use vitrine_kernel::testing::{TestDb, all_engines};
+use vitrine_kernel::{Actor, Role};
+use vitrine_web::{AppState, WebConfig};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A site on one engine, with an account per role.
+pub struct Site {
+    pub engine: &'static str,
+    pub app: Router,
+    pub db: TestDb,
+}
+
+pub async fn sites() -> Vec<Site> {
+    sites_with(WebConfig::default()).await
+}
+
+pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
+    let mut out = Vec::new();
+    for t in all_engines(&[KERNEL_MIGRATIONS, vitrine_collections::MIGRATIONS]).await {
+        let accounts = Accounts::new(t.db.clone());
+        for role in Role::ALL {
+            let u = NewUser {
+                username: role.as_str().into(),
+                display_name: role.as_str().into(),
+                role,
+                password: PASSWORD.into(),
+            };
+            accounts
+                .create_user(&Actor::System("test"), u)
+                .await
+                .unwrap();
+        }
+        let state = AppState::new(Collections::new(t.db.clone()), accounts, cfg.clone());
+        out.push(Site {
+            engine: t.engine,
+            app: vitrine_web::router(state),
+            db: t,
+        });
+    }
+    out
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned()
+    }
+    /// Asserts a problem document naming `field`.
+    pub fn problem(&self, status: u16, field: &str) -> Value {
+        assert_eq!(self.status.as_u16(), status, "{}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            "application/problem+json",
+            "{}",
+            self.text()
+        );
+        let p = self.json();
+        if field.is_empty() {
+            assert!(p.get("field").is_none(), "{p}");
+        } else {
+            assert_eq!(p["field"], json!(field), "{p}");
+        }
+        p
+    }
+}
+
+async fn read(r: Response<Body>) -> Reply {
+    let status = r.status();
+    let headers = r.headers().clone();
+    let body = r.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+impl Site {
+    pub async fn send(&self, req: Request<Body>) -> Reply {
+        read(self.app.clone().oneshot(req).await.unwrap()).await
+    }
+
+    /// A bearer token for a role.
+    pub async fn token(&self, role: &str) -> String {
+        let r = self
+            .call(
+                "POST",
+                "/api/v1/session",
+                None,
+                Some(json!({"username": role, "password": PASSWORD})),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        r.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A JSON call with an optional token and extra headers.
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut b = Request::builder().method(method).uri(uri);
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let has_ct = headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"));
+        if body.is_some() && !has_ct {
+            b = b.header(header::CONTENT_TYPE, "application/json");
+        }
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        let body = body
+            .map(|v| Body::from(serde_json::to_vec(&v).unwrap()))
+            .unwrap_or_else(Body::empty);
+        self.send(b.body(body).unwrap()).await
+    }
+
+    /// A raw body call.
+    pub async fn raw(
+        &self,
+        method: &str,
+        uri: &str,
+        token: &str,
+        ctype: &str,
+        body: Vec<u8>,
+    ) -> Reply {
+        let req = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, ctype)
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+}
+
+/// A minimal valid record.
+pub fn object(number: &str) -> Value {
+    json!({
+        "object_number": number,
+        "title": {"zh-Hans": "青花缠枝莲纹梅瓶", "en": "Blue-and-white meiping vase"},
+        "department": "history",
+        "public": true,
+        "current_location": "Storeroom 3, cabinet 12",
+        "storage_notes": "fragile: two-person lift",
+    })
+}

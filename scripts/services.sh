@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Makes sure what the tests talk to is there: PostgreSQL on 127.0.0.1:5432, Debian's
+# Chromium for the browser journeys, and the npm packages. Installs and starts what is
+# missing (Debian/Ubuntu, as root), so a fresh machine needs only Rust and Node.js.
+# Sourced by scripts/test.sh; exports VITRINE_TEST_PG.
+set -euo pipefail
+
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then echo "need root to apt-get install $*" >&2; return 1; fi
+  if [ -z "${VITRINE_APT_UPDATED:-}" ]; then apt-get update -qq; export VITRINE_APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
+
+ensure_postgres() {
+  export VITRINE_TEST_PG="${VITRINE_TEST_PG:-postgres://postgres@127.0.0.1:5432/postgres}"
+  if ! command -v pg_isready >/dev/null; then apt_install postgresql postgresql-client; fi
+  if ! pg_up; then
+    for v in $(ls /etc/postgresql 2>/dev/null); do
+      pg_ctlcluster --skip-systemctl-redirect "$v" main start 2>/dev/null || true
+    done
+    for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+  fi
+  if ! pg_up; then echo "PostgreSQL is not running on 127.0.0.1:5432 and could not be started" >&2; return 1; fi
+  # A fresh Debian PostgreSQL asks for a password on TCP: give postgres one the tests know.
+  if ! psql "$VITRINE_TEST_PG" -Atqc 'select 1' >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v runuser >/dev/null; then
+      runuser -u postgres -- psql -qc "ALTER USER postgres PASSWORD 'vitrine-test'" >/dev/null
+      export VITRINE_TEST_PG="postgres://postgres:vitrine-test@127.0.0.1:5432/postgres"
+    fi
+  fi
+  psql "$VITRINE_TEST_PG" -Atqc 'select 1' >/dev/null
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
+}
+
+ensure_npm() {
+  if [ ! -d web/node_modules/playwright-core ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then
+    npm ci --prefix web --no-audit --no-fund --ignore-scripts --loglevel=error
+  fi
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Every test of Vitrine: unit and property tests, store tests on SQLite and PostgreSQL,
+# HTTP tests on the real router, and the browser journeys in headless Chromium.
+# Installs or starts what is missing (see scripts/services.sh). Under CI=true nothing
+# that could not be reached is skipped: it fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/services.sh
+
+ensure_postgres
+ensure_chromium
+ensure_npm
+
+echo "== cargo test (SQLite and PostgreSQL at ${VITRINE_TEST_PG%%@*}@...)"
+cargo test --workspace --locked
+
+echo "== browser journeys (headless Chromium)"
+cargo build --locked -p vitrine
+node --test --test-concurrency=1 tests/e2e/

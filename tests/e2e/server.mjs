@@ -1,0 +1,66 @@
+// Starts the debug binary on a free loopback port with a small demo museum, for the
+// browser journeys; stops it afterwards.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = new URL('../../', import.meta.url).pathname;
+const require = createRequire(join(root, 'web/package.json'));
+export const { chromium } = require('playwright-core');
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    s.on('error', reject);
+  });
+}
+
+export async function startMuseum() {
+  const data = mkdtempSync(join(tmpdir(), 'vitrine-e2e-'));
+  const port = await freePort();
+  const bin = join(root, 'target/debug/vitrine');
+  const proc = spawn(bin, ['demo', '--data', data, '--listen', `127.0.0.1:${port}`, '--objects', '300', '--seed', '11'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, VITRINE_LOG: 'warn' },
+  });
+  let log = '';
+  proc.stdout.on('data', (d) => { log += d; });
+  proc.stderr.on('data', (d) => { log += d; });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 240; i++) {
+    if (proc.exitCode !== null) throw new Error(`vitrine exited early:\n${log}`);
+    try {
+      const r = await fetch(base + '/healthz');
+      if (r.ok) break;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    base,
+    log: () => log,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r)));
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--no-first-run', '--disable-sync', '--disable-quic'],
+  });
+}
+
+export async function login(page, base, user) {
+  await page.goto(base + '/staff/login');
+  await page.fill('#username', user);
+  await page.fill('#password', 'vitrine-demo');
+  await Promise.all([page.waitForURL(base + '/staff'), page.click('button[type=submit]')]);
+}
