@@ -57,6 +57,25 @@ fn stale_or_missing(current: Option<i64>, what: &'static str) -> Error {
     }
 }
 
+/// The audit record of one change: the stored representation before and after.
+fn change(
+    entity_type: &'static str,
+    entity_id: Uuid,
+    action: Action,
+    version: i64,
+    before: Option<&impl serde::Serialize>,
+    after: Option<&impl serde::Serialize>,
+) -> Result<Change> {
+    Ok(Change {
+        entity_type,
+        entity_id,
+        action,
+        version,
+        before: before.map(serde_json::to_value).transpose()?,
+        after: after.map(serde_json::to_value).transpose()?,
+    })
+}
+
 /// RFC 7396 JSON merge patch.
 pub fn merge_patch(target: &mut Value, patch: &Value) {
     match patch {
@@ -171,15 +190,15 @@ impl Collections {
         let txn = self.db.begin_write().await?;
         self.check_references(&*txn, &input).await?;
         store::insert_objects(&*txn, &[(id, &input)]).await?;
-        let change = Change {
-            entity_type: OBJECT,
-            entity_id: id,
-            action: Action::Created,
-            version: 1,
-            before: None,
-            after: Some(serde_json::to_value(&input)?),
-        };
-        audit::record(&*txn, actor, change).await?;
+        let entry = change(
+            OBJECT,
+            id,
+            Action::Created,
+            1,
+            None::<&ObjectInput>,
+            Some(&input),
+        )?;
+        audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
         self.get_object(actor, id).await
     }
@@ -234,14 +253,14 @@ impl Collections {
         let changes = rows
             .iter()
             .map(|(id, input)| {
-                Ok(Change {
-                    entity_type: OBJECT,
-                    entity_id: *id,
-                    action: Action::Created,
-                    version: 1,
-                    before: None,
-                    after: Some(serde_json::to_value(input)?),
-                })
+                change(
+                    OBJECT,
+                    *id,
+                    Action::Created,
+                    1,
+                    None::<&ObjectInput>,
+                    Some(input),
+                )
             })
             .collect::<Result<Vec<_>>>()?;
         audit::record_many(&*txn, actor, changes).await?;
@@ -304,15 +323,15 @@ impl Collections {
                 "object",
             ));
         }
-        let change = Change {
-            entity_type: OBJECT,
-            entity_id: id,
-            action: Action::Updated,
-            version: expected_version + 1,
-            before: Some(serde_json::to_value(&current.data)?),
-            after: Some(serde_json::to_value(&input)?),
-        };
-        audit::record(&*txn, actor, change).await?;
+        let entry = change(
+            OBJECT,
+            id,
+            Action::Updated,
+            expected_version + 1,
+            Some(&current.data),
+            Some(&input),
+        )?;
+        audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
         self.get_object(actor, id).await
     }
@@ -356,20 +375,20 @@ impl Collections {
         let current = store::get_object(&*txn, id, true)
             .await?
             .ok_or(Error::NotFound { what: "object" })?;
-        if !store::delete_object(&*txn, id, expected_version).await? {
+        if !store::soft_delete(&*txn, "objects", id, expected_version).await? {
             return Err(Error::VersionMismatch {
                 current: current.version,
             });
         }
-        let change = Change {
-            entity_type: OBJECT,
-            entity_id: id,
-            action: Action::Deleted,
-            version: expected_version + 1,
-            before: Some(serde_json::to_value(&current.data)?),
-            after: None,
-        };
-        audit::record(&*txn, actor, change).await?;
+        let entry = change(
+            OBJECT,
+            id,
+            Action::Deleted,
+            expected_version + 1,
+            Some(&current.data),
+            None::<&ObjectInput>,
+        )?;
+        audit::record(&*txn, actor, entry).await?;
         txn.commit().await
     }
 
@@ -519,15 +538,15 @@ impl Collections {
         let txn = self.db.begin_write().await?;
         self.check_parent(&*txn, kind, Some(id), &input).await?;
         store::insert_authorities(&*txn, &[(id, kind, &input)]).await?;
-        let change = Change {
-            entity_type: kind.as_str(),
-            entity_id: id,
-            action: Action::Created,
-            version: 1,
-            before: None,
-            after: Some(serde_json::to_value(&input)?),
-        };
-        audit::record(&*txn, actor, change).await?;
+        let entry = change(
+            kind.as_str(),
+            id,
+            Action::Created,
+            1,
+            None::<&AuthorityInput>,
+            Some(&input),
+        )?;
+        audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
         self.get_authority(actor, kind, id).await
     }
@@ -558,14 +577,14 @@ impl Collections {
         let changes = rows
             .iter()
             .map(|(id, k, a)| {
-                Ok(Change {
-                    entity_type: k.as_str(),
-                    entity_id: *id,
-                    action: Action::Created,
-                    version: 1,
-                    before: None,
-                    after: Some(serde_json::to_value(a)?),
-                })
+                change(
+                    k.as_str(),
+                    *id,
+                    Action::Created,
+                    1,
+                    None::<&AuthorityInput>,
+                    Some(a),
+                )
             })
             .collect::<Result<Vec<_>>>()?;
         audit::record_many(&*txn, actor, changes).await?;
@@ -609,15 +628,15 @@ impl Collections {
                 "authority",
             ));
         }
-        let change = Change {
-            entity_type: kind.as_str(),
-            entity_id: id,
-            action: Action::Updated,
-            version: expected_version + 1,
-            before: Some(serde_json::to_value(&current.data)?),
-            after: Some(serde_json::to_value(&input)?),
-        };
-        audit::record(&*txn, actor, change).await?;
+        let entry = change(
+            kind.as_str(),
+            id,
+            Action::Updated,
+            expected_version + 1,
+            Some(&current.data),
+            Some(&input),
+        )?;
+        audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
         self.get_authority(actor, kind, id).await
     }
@@ -641,20 +660,20 @@ impl Collections {
                 message: "records or narrower entries still refer to this entry".into(),
             });
         }
-        if !store::delete_authority(&*txn, id, expected_version).await? {
+        if !store::soft_delete(&*txn, "authorities", id, expected_version).await? {
             return Err(Error::VersionMismatch {
                 current: current.version,
             });
         }
-        let change = Change {
-            entity_type: kind.as_str(),
-            entity_id: id,
-            action: Action::Deleted,
-            version: expected_version + 1,
-            before: Some(serde_json::to_value(&current.data)?),
-            after: None,
-        };
-        audit::record(&*txn, actor, change).await?;
+        let entry = change(
+            kind.as_str(),
+            id,
+            Action::Deleted,
+            expected_version + 1,
+            Some(&current.data),
+            None::<&AuthorityInput>,
+        )?;
+        audit::record(&*txn, actor, entry).await?;
         txn.commit().await
     }
 

@@ -220,23 +220,27 @@ pub(crate) async fn update_object(
     }
 }
 
-/// Marks an object deleted if still at `expected` version.
-pub(crate) async fn delete_object(
+/// Marks a record of `table` (`objects` or `authorities`) deleted if it is still at
+/// `expected` version. Both tables share the columns this touches.
+pub(crate) async fn soft_delete(
     c: &impl ConnectionTrait,
+    table: &'static str,
     id: Uuid,
     expected: i64,
 ) -> Result<bool> {
+    use sea_orm::sea_query::{Alias, Query};
     let now = Utc::now();
-    let res = ob::Entity::update_many()
-        .col_expr(ob::Column::DeletedAt, Expr::value(now))
-        .col_expr(ob::Column::UpdatedAt, Expr::value(now))
-        .col_expr(ob::Column::Version, Expr::value(expected + 1))
-        .filter(ob::Column::Id.eq(id))
-        .filter(ob::Column::Version.eq(expected))
-        .filter(ob::Column::DeletedAt.is_null())
-        .exec(c)
-        .await?;
-    Ok(res.rows_affected == 1)
+    let stmt = Query::update()
+        .table(Alias::new(table))
+        .value(Alias::new("deleted_at"), now)
+        .value(Alias::new("updated_at"), now)
+        .value(Alias::new("version"), expected + 1)
+        .and_where(Expr::col(Alias::new("id")).eq(id))
+        .and_where(Expr::col(Alias::new("version")).eq(expected))
+        .and_where(Expr::col(Alias::new("deleted_at")).is_null())
+        .to_owned();
+    let res = c.execute_raw(c.get_database_backend().build(&stmt)).await?;
+    Ok(res.rows_affected() == 1)
 }
 
 /// One live object.
@@ -489,25 +493,6 @@ pub(crate) async fn update_authority(
         .set(row)
         .filter(au::Column::Id.eq(id))
         .filter(au::Column::Kind.eq(kind.as_str()))
-        .filter(au::Column::Version.eq(expected))
-        .filter(au::Column::DeletedAt.is_null())
-        .exec(c)
-        .await?;
-    Ok(res.rows_affected == 1)
-}
-
-/// Marks an authority deleted if still at `expected` version.
-pub(crate) async fn delete_authority(
-    c: &impl ConnectionTrait,
-    id: Uuid,
-    expected: i64,
-) -> Result<bool> {
-    let now = Utc::now();
-    let res = au::Entity::update_many()
-        .col_expr(au::Column::DeletedAt, Expr::value(now))
-        .col_expr(au::Column::UpdatedAt, Expr::value(now))
-        .col_expr(au::Column::Version, Expr::value(expected + 1))
-        .filter(au::Column::Id.eq(id))
         .filter(au::Column::Version.eq(expected))
         .filter(au::Column::DeletedAt.is_null())
         .exec(c)

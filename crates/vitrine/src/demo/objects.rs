@@ -116,7 +116,7 @@ impl<'a> Generator<'a> {
             o.status = ObjectStatus::Deaccessioned;
         }
         o.public = o.status != ObjectStatus::Deaccessioned && rng.chance(0.6);
-        o.current_location = Some(rng.pick(&ids.spaces).clone());
+        o.current_location = Some(location(rng, ids, genre, o.status));
         o.classification_id = Some(if o.department == Department::NaturalHistory {
             ids.classifications[if rng.chance(0.05) { 4 } else { 5 }]
         } else {
@@ -836,6 +836,48 @@ impl<'a> Generator<'a> {
         o.production.place_id.get_or_insert(ids.place(pz));
         o.description = lt(format!("采集于{pz}。"), format!("Collected in {pe}."));
         o
+    }
+}
+
+/// Where an object of a genre and status is kept: its gallery when on display, its store
+/// otherwise, the studio when in conservation, the borrower when on loan.
+fn location(rng: &mut Rng, ids: &Ids, genre: &str, status: ObjectStatus) -> String {
+    let (gallery, store) = match genre {
+        "shipwreck" => ("南海沉船馆", "陶瓷库"),
+        "blue_white" | "celadon" | "shiwan" | "export" => ("陶瓷馆", "陶瓷库"),
+        "bronze" => ("青铜馆", "金属库"),
+        "painting" | "calligraphy" => ("书画馆", "书画库"),
+        "inkstone" => ("端砚馆", "杂项库"),
+        "woodcarving" => ("潮州木雕馆", "木器库"),
+        "embroidery" => ("粤绣馆", "纺织品库"),
+        "carving" => ("陶瓷馆", "杂项库"),
+        _ => ("自然馆", "标本库"),
+    };
+    match status {
+        ObjectStatus::OnLoan => {
+            let (b, e) = *rng.pick(&[
+                ("香港文化博物馆", "Hong Kong Heritage Museum"),
+                ("澳门博物馆", "Macao Museum"),
+                ("深圳博物馆", "Shenzhen Museum"),
+                ("故宫博物院", "the Palace Museum"),
+            ]);
+            format!("借展：{b} / on loan to {e}")
+        }
+        ObjectStatus::InConservation => "文物保护修复中心 / Conservation studio".into(),
+        _ => {
+            let place = if status == ObjectStatus::OnDisplay {
+                gallery
+            } else {
+                store
+            };
+            let fitting: Vec<&String> =
+                ids.spaces.iter().filter(|s| s.starts_with(place)).collect();
+            if fitting.is_empty() {
+                rng.pick(&ids.spaces).clone()
+            } else {
+                (*rng.pick(&fitting)).clone()
+            }
+        }
     }
 }
 

@@ -4,7 +4,6 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use serde::de::IntoDeserializer;
 use uuid::Uuid;
 use vitrine_collections::authority::{AuthorityInput, AuthoritySummary, Kind, vocabularies};
 use vitrine_kernel::{Actor, Error, Permission, Principal};
@@ -294,9 +293,7 @@ async fn submit(
     let mut f = FormValues::from_pairs(split_lists(pairs), user.lang);
     let version: i64 = f.val("version").parse().unwrap_or(0);
     let res = async {
-        let doc = f.to_json(&[])?;
-        let input: AuthorityInput = serde_path_to_error::deserialize(doc.into_deserializer())
-            .map_err(|e| Error::invalid(e.path().to_string(), "invalid", e.inner().to_string()))?;
+        let input: AuthorityInput = f.parse(&[])?;
         match id {
             Some(id) => {
                 st.collections

@@ -199,6 +199,20 @@ impl FormValues {
         Ok(doc)
     }
 
+    /// The form as a typed record, with the path of any field that does not fit it.
+    pub fn parse<T: serde::de::DeserializeOwned>(&self, row_groups: &[&str]) -> Result<T, Error> {
+        use serde::de::IntoDeserializer;
+        let doc = self.to_json(row_groups)?;
+        serde_path_to_error::deserialize(doc.into_deserializer()).map_err(|e| {
+            let path = e.path().to_string();
+            Error::invalid(
+                if path == "." { "body".to_owned() } else { path },
+                "invalid",
+                e.inner().to_string(),
+            )
+        })
+    }
+
     /// Records the field errors of a refused save.
     pub fn set_errors(&mut self, errs: &[FieldError]) {
         for e in errs {

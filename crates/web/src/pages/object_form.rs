@@ -174,22 +174,10 @@ pub async fn edit_form(
     render(&page(&st, &actor, &user, f, Some(rec.id), rec.version))
 }
 
-/// Reads the submitted form into a record, or the form with its errors.
-fn parse(f: &mut FormValues) -> Result<ObjectInput, Error> {
-    let doc = f.to_json(&ROWS)?;
-    let de = serde_json::Value::into_deserializer(doc);
-    serde_path_to_error::deserialize::<_, ObjectInput>(de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." {
-            "object_number".to_owned()
-        } else {
-            path
-        };
-        Error::invalid(field, "invalid", e.inner().to_string())
-    })
+/// Reads the submitted form into a record.
+fn parse(f: &FormValues) -> Result<ObjectInput, Error> {
+    f.parse(&ROWS)
 }
-
-use serde::de::IntoDeserializer;
 
 async fn refused(
     st: &AppState,
@@ -214,7 +202,7 @@ async fn refused(
         }
         _ => return error_page(st, user, e),
     };
-    let input = parse(&mut f.clone()).ok();
+    let input = parse(&f).ok();
     let f = with_labels(st, actor, f, input.as_ref()).await;
     let mut p = page(st, actor, user, f, id, version);
     p.problem = Some(st.i18n.tr(user.lang).t("form.fix_errors").to_owned());
@@ -231,7 +219,7 @@ pub async fn create(
         Err(r) => return r,
     };
     let mut f = FormValues::from_pairs(pairs, user.lang);
-    let res = match parse(&mut f) {
+    let res = match parse(&f) {
         Ok(input) => st.collections.create_object(&actor, input).await,
         Err(e) => Err(e),
     };
@@ -257,7 +245,7 @@ pub async fn save(
     };
     let mut f = FormValues::from_pairs(pairs, user.lang);
     let version: i64 = f.val("version").parse().unwrap_or(0);
-    let input = match parse(&mut f) {
+    let input = match parse(&f) {
         Ok(i) => i,
         Err(e) => return refused(&st, &actor, &user, f, Some(id), version, e).await,
     };
