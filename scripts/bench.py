@@ -77,7 +77,7 @@ def run_engine(engine, objects, duration, port):
         token = json.loads(body)["token"]
         auth = {"Authorization": f"Bearer {token}"}
         ids, cursor = [], None
-        while len(ids) < 20000:
+        while len(ids) < 50000:
             q = "limit=200" + (f"&cursor={cursor}" if cursor else "")
             page = json.loads(http("GET", f"{base}/api/v1/objects?{q}", headers=auth)[2])
             ids += [i["id"] for i in page["items"]]
@@ -86,10 +86,10 @@ def run_engine(engine, objects, duration, port):
                 break
         read_ids = os.path.join(data, "read_ids.txt")
         with open(read_ids, "w") as f:
-            f.write("\n".join(ids))
+            f.write("\n".join(ids[:20000]))
         write_ids = os.path.join(data, "write_ids.txt")
         with open(write_ids, "w") as f:
-            f.write("\n".join(ids[:20000]))
+            f.write("\n".join(ids))
         cookie = f"cookie:vitrine_session={token}"
         res = {"engine": engine, "objects": objects, "generate_s": gen, "ready_s": ready}
         res["get"] = wrk("get.lua", base, "/", {"IDS": read_ids, "AUTH": f"Bearer {token}", "PREFIX": "/api/v1/objects/"}, duration)

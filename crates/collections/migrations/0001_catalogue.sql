@@ -31,6 +31,7 @@ CREATE TABLE objects (
     public BOOLEAN NOT NULL,
     earliest_year BIGINT,
     latest_year BIGINT,
+    sort_year BIGINT NOT NULL,
     keywords TEXT NOT NULL,
     data {json} NOT NULL,
     confidential {json},
@@ -39,8 +40,12 @@ CREATE TABLE objects (
     updated_at {ts} NOT NULL,
     deleted_at {ts}
 );
-CREATE INDEX objects_department ON objects (department, object_number);
-CREATE INDEX objects_status ON objects (status, object_number);
+-- Unfiltered lists walk one of these in order and stop after a page.
 CREATE INDEX objects_updated ON objects (updated_at, id);
-CREATE INDEX objects_year ON objects (earliest_year, id);
-CREATE INDEX objects_public ON objects (public, object_number)
+CREATE INDEX objects_year ON objects (sort_year, id);
+-- Lists filtered by department and status read one of these in order, whatever the
+-- sort; counts read them without touching rows. (Object numbers begin with a department
+-- prefix, so walking a global order and filtering would scan most of the table.)
+CREATE INDEX objects_by_number ON objects (department, status, object_number, id) WHERE deleted_at IS NULL;
+CREATE INDEX objects_by_updated ON objects (department, status, updated_at, id) WHERE deleted_at IS NULL;
+CREATE INDEX objects_by_year ON objects (department, status, sort_year, id) WHERE deleted_at IS NULL

@@ -317,7 +317,10 @@ impl Collections {
             input.confidential = current.data.confidential.clone();
         }
         self.check_references(&*txn, &input).await?;
-        if !store::update_object(&*txn, id, expected_version, &input, current.created_at).await? {
+        let now = chrono::Utc::now();
+        if !store::update_object(&*txn, id, expected_version, &input, current.created_at, now)
+            .await?
+        {
             return Err(stale_or_missing(
                 store::object_version(&*txn, id).await?,
                 "object",
@@ -333,7 +336,15 @@ impl Collections {
         )?;
         audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
-        self.get_object(actor, id).await
+        // Answer from what was written; reading it back would only repeat it.
+        let written = StoredObject {
+            id,
+            version: expected_version + 1,
+            created_at: current.created_at,
+            updated_at: now,
+            data: input,
+        };
+        self.record(actor, written).await
     }
 
     /// Applies a JSON merge patch (RFC 7396) to the record as this caller sees it.
@@ -350,7 +361,10 @@ impl Collections {
                 "a merge patch must be a JSON object".into(),
             ));
         }
-        let current = self.get_object(actor, id).await?;
+        let current =
+            store::get_object(self.db.conn(), id, actor.can(Permission::ConfidentialRead))
+                .await?
+                .ok_or(Error::NotFound { what: "object" })?;
         if current.version != expected_version {
             return Err(Error::VersionMismatch {
                 current: current.version,

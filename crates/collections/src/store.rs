@@ -41,6 +41,8 @@ pub(crate) mod object {
         pub public: bool,
         pub earliest_year: Option<i64>,
         pub latest_year: Option<i64>,
+        /// `earliest_year`, or `UNDATED` so undated records sort last with an index.
+        pub sort_year: i64,
         pub keywords: String,
         #[sea_orm(column_type = "JsonBinary")]
         pub data: Json,
@@ -144,6 +146,7 @@ fn object_row(
         public: Set(o.public),
         earliest_year: Set(o.production.earliest_year.map(i64::from)),
         latest_year: Set(o.production.latest_year.map(i64::from)),
+        sort_year: Set(o.production.earliest_year.map_or(UNDATED, i64::from)),
         keywords: Set(keywords(o)),
         data: Set(serde_json::to_value(&public_part)?),
         confidential: Set(confidential.map(serde_json::to_value).transpose()?),
@@ -203,8 +206,9 @@ pub(crate) async fn update_object(
     expected: i64,
     o: &ObjectInput,
     created: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<bool> {
-    let mut row = object_row(id, o, expected + 1, created, Utc::now())?;
+    let mut row = object_row(id, o, expected + 1, created, now)?;
     row.id = sea_orm::ActiveValue::NotSet;
     row.created_at = sea_orm::ActiveValue::NotSet;
     let res = ob::Entity::update_many()
@@ -311,13 +315,11 @@ fn list_condition(q: &ObjectQuery, public_only: bool) -> Condition {
     cond
 }
 
+/// Sort key of undated records (they come last in date order).
 const UNDATED: i64 = i64::MAX;
 
-fn year_expr() -> Expr {
-    Expr::cust("COALESCE(earliest_year, 9223372036854775807)")
-}
-
-/// One page of live objects, and how many match in all.
+/// One page of live objects, and how many match in all. The page is found in two steps:
+/// first the ids in order (from an index, without the rows' JSON), then those rows.
 pub(crate) async fn list_objects(
     c: &impl ConnectionTrait,
     q: &ObjectQuery,
@@ -325,33 +327,19 @@ pub(crate) async fn list_objects(
 ) -> Result<(Vec<StoredObject>, u64, Option<Cursor>)> {
     let cond = list_condition(q, public_only);
     let total = ob::Entity::find().filter(cond.clone()).count(c).await?;
-    let mut sel = ob::Entity::find().filter(cond);
     let desc = q.sort.descending();
     let order = if desc { Order::Desc } else { Order::Asc };
+    let key_col = match q.sort {
+        Sort::NumberAsc | Sort::NumberDesc => ob::Column::ObjectNumber,
+        Sort::UpdatedAsc | Sort::UpdatedDesc => ob::Column::UpdatedAt,
+        Sort::YearAsc | Sort::YearDesc => ob::Column::SortYear,
+    };
+    let mut sel = ob::Entity::find().filter(cond);
     if let Some(cur) = &q.cursor {
-        let after = |col: Expr, key: sea_orm::Value| {
-            let id_after = if desc {
-                ob::Column::Id.lt(cur.id)
-            } else {
-                ob::Column::Id.gt(cur.id)
-            };
-            let beyond = if desc {
-                Expr::expr(col.clone()).lt(key.clone())
-            } else {
-                Expr::expr(col.clone()).gt(key.clone())
-            };
-            Condition::any()
-                .add(beyond)
-                .add(Condition::all().add(Expr::expr(col).eq(key)).add(id_after))
-        };
-        let c2 = match (&cur.key, q.sort) {
-            (Key::Text(t), Sort::NumberAsc | Sort::NumberDesc) => {
-                after(Expr::col(ob::Column::ObjectNumber), t.clone().into())
-            }
-            (Key::Time(t), Sort::UpdatedAsc | Sort::UpdatedDesc) => {
-                after(Expr::col(ob::Column::UpdatedAt), (*t).into())
-            }
-            (Key::Year(y), Sort::YearAsc | Sort::YearDesc) => after(year_expr(), (*y).into()),
+        let key: sea_orm::Value = match (&cur.key, q.sort) {
+            (Key::Text(t), Sort::NumberAsc | Sort::NumberDesc) => t.clone().into(),
+            (Key::Time(t), Sort::UpdatedAsc | Sort::UpdatedDesc) => (*t).into(),
+            (Key::Year(y), Sort::YearAsc | Sort::YearDesc) => (*y).into(),
             _ => {
                 return Err(Error::invalid(
                     "cursor",
@@ -360,34 +348,56 @@ pub(crate) async fn list_objects(
                 ));
             }
         };
-        sel = sel.filter(c2);
+        let (beyond, id_after) = if desc {
+            (key_col.lt(key.clone()), ob::Column::Id.lt(cur.id))
+        } else {
+            (key_col.gt(key.clone()), ob::Column::Id.gt(cur.id))
+        };
+        sel = sel.filter(
+            Condition::any()
+                .add(beyond)
+                .add(Condition::all().add(key_col.eq(key)).add(id_after)),
+        );
     }
-    sel = match q.sort {
-        Sort::NumberAsc | Sort::NumberDesc => sel.order_by(ob::Column::ObjectNumber, order.clone()),
-        Sort::UpdatedAsc | Sort::UpdatedDesc => sel.order_by(ob::Column::UpdatedAt, order.clone()),
-        Sort::YearAsc | Sort::YearDesc => sel.order_by(year_expr(), order.clone()),
-    };
-    let rows = sel
+    let keys: Vec<(Uuid, String, DateTime<Utc>, i64)> = sel
+        .select_only()
+        .columns([
+            ob::Column::Id,
+            ob::Column::ObjectNumber,
+            ob::Column::UpdatedAt,
+            ob::Column::SortYear,
+        ])
+        .order_by(key_col, order.clone())
         .order_by(ob::Column::Id, order)
         .limit(q.limit + 1)
+        .into_tuple()
         .all(c)
         .await?;
-    let more = rows.len() as u64 > q.limit;
-    let rows: Vec<ob::Model> = rows.into_iter().take(q.limit as usize).collect();
-    let next = match (more, rows.last()) {
-        (true, Some(last)) => Some(Cursor {
+    let more = keys.len() as u64 > q.limit;
+    let keys: Vec<_> = keys.into_iter().take(q.limit as usize).collect();
+    let next = match (more, keys.last()) {
+        (true, Some((id, number, updated, year))) => Some(Cursor {
             sort: q.sort,
-            id: last.id,
+            id: *id,
             key: match q.sort {
-                Sort::NumberAsc | Sort::NumberDesc => Key::Text(last.object_number.clone()),
-                Sort::UpdatedAsc | Sort::UpdatedDesc => Key::Time(last.updated_at),
-                Sort::YearAsc | Sort::YearDesc => Key::Year(last.earliest_year.unwrap_or(UNDATED)),
+                Sort::NumberAsc | Sort::NumberDesc => Key::Text(number.clone()),
+                Sort::UpdatedAsc | Sort::UpdatedDesc => Key::Time(*updated),
+                Sort::YearAsc | Sort::YearDesc => Key::Year(*year),
             },
         }),
         _ => None,
     };
-    let items = rows
+    let ids: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+    let mut rows: std::collections::HashMap<Uuid, ob::Model> = ob::Entity::find()
+        .filter(ob::Column::Id.is_in(ids.iter().copied()))
+        .all(c)
+        .await?
         .into_iter()
+        .map(|m| (m.id, m))
+        .collect();
+    let items = ids
+        .iter()
+        .filter_map(|id| rows.remove(id))
         .map(|m| decode_object(m, false))
         .collect::<Result<Vec<_>>>()?;
     Ok((items, total, next))

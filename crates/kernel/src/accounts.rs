@@ -29,6 +29,10 @@ pub const SESSION_TTL: chrono::Duration = chrono::Duration::hours(12);
 pub const MAX_FAILED_LOGINS: u32 = 5;
 /// The window in which failed logins are counted.
 pub const LOCKOUT_WINDOW: Duration = Duration::from_secs(300);
+/// How long a resolved token is trusted without asking the database again. Logout and
+/// revocation clear this server's cache at once; other servers sharing a PostgreSQL
+/// database notice within this time.
+pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(10);
 
 /// A new account.
 #[derive(Clone, Debug)]
@@ -73,11 +77,16 @@ pub struct TokenInfo {
     pub last_used_at: Option<DateTime<Utc>>,
 }
 
+/// Token digest -> (who, token expiry, when looked up).
+type ResolvedTokens = HashMap<String, (Principal, Option<DateTime<Utc>>, Instant)>;
+
 /// The accounts service.
 #[derive(Clone)]
 pub struct Accounts {
     db: Db,
     failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
+    /// Token digest -> who it belongs to, when the token expires, when this was looked up.
+    resolved: Arc<Mutex<ResolvedTokens>>,
 }
 
 /// SHA-256 of a secret, hex-encoded: what the tokens table keys on.
@@ -117,6 +126,7 @@ impl Accounts {
         Accounts {
             db,
             failures: Arc::default(),
+            resolved: Arc::default(),
         }
     }
 
@@ -285,8 +295,34 @@ impl Accounts {
         if secret.len() > 200 {
             return Ok(None);
         }
+        let key = digest(secret);
+        if let Ok(cache) = self.resolved.lock()
+            && let Some((p, expires, at)) = cache.get(&key)
+            && at.elapsed() < TOKEN_CACHE_TTL
+            && expires.is_none_or(|e| e > Utc::now())
+        {
+            return Ok(Some(p.clone()));
+        }
+        let found = self.resolve_in_db(&key).await?;
+        if let (Some((p, expires)), Ok(mut cache)) = (&found, self.resolved.lock()) {
+            if cache.len() >= 10_000 {
+                cache.clear();
+            }
+            cache.insert(key, (p.clone(), *expires, Instant::now()));
+        }
+        Ok(found.map(|(p, _)| p))
+    }
+
+    /// Forgets every cached token (after a revocation or a change to an account).
+    fn forget_resolved(&self) {
+        if let Ok(mut c) = self.resolved.lock() {
+            c.clear();
+        }
+    }
+
+    async fn resolve_in_db(&self, key: &str) -> Result<Option<(Principal, Option<DateTime<Utc>>)>> {
         let Some(tok) = auth_token::Entity::find()
-            .filter(auth_token::Column::TokenHash.eq(digest(secret)))
+            .filter(auth_token::Column::TokenHash.eq(key))
             .one(self.db.conn())
             .await?
         else {
@@ -307,15 +343,14 @@ impl Accounts {
         }
         // Write `last_used_at` (and slide a session's expiry) at most once a minute, so
         // reads do not turn into writes.
+        let mut expires = tok.expires_at;
         if tok
             .last_used_at
             .is_none_or(|t| now - t > chrono::Duration::minutes(1))
         {
-            let expires = if tok.kind == "session" {
-                Some(now + SESSION_TTL)
-            } else {
-                tok.expires_at
-            };
+            if tok.kind == "session" {
+                expires = Some(now + SESSION_TTL);
+            }
             let txn = self.db.begin_write().await?;
             auth_token::Entity::update_many()
                 .col_expr(auth_token::Column::LastUsedAt, Expr::value(now))
@@ -325,11 +360,12 @@ impl Accounts {
                 .await?;
             txn.commit().await?;
         }
-        Ok(Some(principal(u)))
+        Ok(Some((principal(u), expires)))
     }
 
     /// Ends a session (logout) or revokes a token by its secret.
     pub async fn logout(&self, secret: &str) -> Result<()> {
+        self.forget_resolved();
         let txn = self.db.begin_write().await?;
         auth_token::Entity::update_many()
             .col_expr(auth_token::Column::RevokedAt, Expr::value(Utc::now()))
@@ -409,6 +445,7 @@ impl Accounts {
             .exec(&*txn)
             .await?;
         txn.commit().await?;
+        self.forget_resolved();
         if res.rows_affected == 0 {
             return Err(Error::NotFound { what: "token" });
         }
@@ -426,6 +463,7 @@ impl Accounts {
             .exec(&*txn)
             .await?;
         txn.commit().await?;
+        self.forget_resolved();
         Ok(())
     }
 }

@@ -92,6 +92,19 @@ impl Db {
         Ok(WriteTxn { txn, _guard: guard })
     }
 
+    /// Refreshes the query planners' statistics; run after bulk imports so both engines
+    /// choose the indexes the data calls for. On PostgreSQL this also vacuums, which sets
+    /// the visibility map that index-only scans need (autovacuum would, but later).
+    pub async fn analyze(&self) -> Result<()> {
+        use sea_orm::ConnectionTrait;
+        let sql = match self.backend() {
+            DbBackend::Postgres => "VACUUM (ANALYZE)",
+            _ => "ANALYZE",
+        };
+        self.conn.execute_unprepared(sql).await?;
+        Ok(())
+    }
+
     /// Closes the pool (checkpointing SQLite's WAL).
     pub async fn close(self) -> Result<()> {
         self.conn.close().await?;

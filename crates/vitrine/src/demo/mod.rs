@@ -55,6 +55,8 @@ pub async fn ensure(m: &Museum, objects: u32, seed: u64, password: &str) -> anyh
         std::io::stderr().flush().ok();
     }
     eprintln!();
+    // Fresh statistics, so the first lists of the new museum use the right indexes.
+    m.db.analyze().await?;
     println!(
         "Demo museum created: {total} objects, {n_auth} authorities, 9 accounts in {:.1} s.",
         started.elapsed().as_secs_f64()

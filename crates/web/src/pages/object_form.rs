@@ -218,7 +218,7 @@ pub async fn create(
         Ok(u) => u,
         Err(r) => return r,
     };
-    let mut f = FormValues::from_pairs(pairs, user.lang);
+    let f = FormValues::from_pairs(pairs, user.lang);
     let res = match parse(&f) {
         Ok(input) => st.collections.create_object(&actor, input).await,
         Err(e) => Err(e),
@@ -243,7 +243,7 @@ pub async fn save(
         Ok(id) => id,
         Err(e) => return error_page(&st, &user, e),
     };
-    let mut f = FormValues::from_pairs(pairs, user.lang);
+    let f = FormValues::from_pairs(pairs, user.lang);
     let version: i64 = f.val("version").parse().unwrap_or(0);
     let input = match parse(&f) {
         Ok(i) => i,
