@@ -12,6 +12,7 @@ use vitrine_kernel::error::Problems;
 use vitrine_kernel::{Actor, Db, Error, LangText, Permission, Result};
 
 use crate::authority::{Authority, AuthorityInput, AuthoritySummary, Kind};
+use crate::labels::LabelCache;
 use crate::model::{
     Department, NumberRule, ObjectInput, ObjectRecord, ObjectStatus, ObjectSummary,
 };
@@ -24,6 +25,7 @@ use crate::store::{self, StoredAuthority, StoredObject};
 pub struct Collections {
     db: Db,
     numbers: NumberRule,
+    labels: LabelCache,
 }
 
 /// A page of an object list.
@@ -103,6 +105,7 @@ impl Collections {
         Collections {
             db,
             numbers: NumberRule::default(),
+            labels: LabelCache::default(),
         }
     }
 
@@ -163,7 +166,7 @@ impl Collections {
             .into_iter()
             .map(|(_, id, _)| id)
             .collect();
-        let labels = store::labels(self.db.conn(), &ids).await?;
+        let labels = self.labels.get(self.db.conn(), &ids).await?;
         let mut data = s.data;
         if !actor.can(Permission::ConfidentialRead) {
             data.confidential = None;
@@ -300,14 +303,27 @@ impl Collections {
         actor: &Actor,
         id: Uuid,
         expected_version: i64,
-        mut input: ObjectInput,
+        input: ObjectInput,
     ) -> Result<ObjectRecord> {
         actor.require(Permission::CatalogueEdit)?;
-        self.prepare(actor, &mut input)?;
-        let txn = self.db.begin_write().await?;
-        let current = store::get_object(&*txn, id, true)
+        let current = store::get_object(self.db.conn(), id, true)
             .await?
             .ok_or(Error::NotFound { what: "object" })?;
+        self.replace(actor, current, expected_version, input).await
+    }
+
+    /// Writes `input` over `current` (read with confidential fields) if the record is
+    /// still at `expected_version`. The reads happen before the write transaction: the
+    /// version condition of the UPDATE is what guarantees nobody wrote in between, so the
+    /// transaction (and SQLite's single writer) is held only for the writes.
+    async fn replace(
+        &self,
+        actor: &Actor,
+        current: StoredObject,
+        expected_version: i64,
+        mut input: ObjectInput,
+    ) -> Result<ObjectRecord> {
+        self.prepare(actor, &mut input)?;
         if current.version != expected_version {
             return Err(Error::VersionMismatch {
                 current: current.version,
@@ -316,16 +332,9 @@ impl Collections {
         if !actor.can(Permission::ConfidentialRead) {
             input.confidential = current.data.confidential.clone();
         }
-        self.check_references(&*txn, &input).await?;
+        self.check_references(self.db.conn(), &input).await?;
+        let id = current.id;
         let now = chrono::Utc::now();
-        if !store::update_object(&*txn, id, expected_version, &input, current.created_at, now)
-            .await?
-        {
-            return Err(stale_or_missing(
-                store::object_version(&*txn, id).await?,
-                "object",
-            ));
-        }
         let entry = change(
             OBJECT,
             id,
@@ -334,6 +343,15 @@ impl Collections {
             Some(&current.data),
             Some(&input),
         )?;
+        let txn = self.db.begin_write().await?;
+        if !store::update_object(&*txn, id, expected_version, &input, current.created_at, now)
+            .await?
+        {
+            return Err(stale_or_missing(
+                store::object_version(&*txn, id).await?,
+                "object",
+            ));
+        }
         audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
         // Answer from what was written; reading it back would only repeat it.
@@ -361,20 +379,24 @@ impl Collections {
                 "a merge patch must be a JSON object".into(),
             ));
         }
-        let current =
-            store::get_object(self.db.conn(), id, actor.can(Permission::ConfidentialRead))
-                .await?
-                .ok_or(Error::NotFound { what: "object" })?;
+        let current = store::get_object(self.db.conn(), id, true)
+            .await?
+            .ok_or(Error::NotFound { what: "object" })?;
         if current.version != expected_version {
             return Err(Error::VersionMismatch {
                 current: current.version,
             });
         }
-        let mut doc = serde_json::to_value(&current.data)?;
+        // The patch applies to the record as this caller sees it.
+        let mut seen = current.data.clone();
+        if !actor.can(Permission::ConfidentialRead) {
+            seen.confidential = None;
+        }
+        let mut doc = serde_json::to_value(&seen)?;
         merge_patch(&mut doc, patch);
         let input: ObjectInput = serde_json::from_value(doc)
             .map_err(|e| Error::BadRequest(format!("after the patch: {e}")))?;
-        self.update_object(actor, id, expected_version, input).await
+        self.replace(actor, current, expected_version, input).await
     }
 
     /// Withdraws a record (soft delete, audited), if still at `expected_version`.
@@ -409,7 +431,7 @@ impl Collections {
     async fn page(&self, q: &ObjectQuery, public_only: bool) -> Result<ObjectPage> {
         let (rows, total, next) = store::list_objects(self.db.conn(), q, public_only).await?;
         let name_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.data.object_name_id).collect();
-        let labels = store::labels(self.db.conn(), &name_ids).await?;
+        let labels = self.labels.get(self.db.conn(), &name_ids).await?;
         let items = rows
             .into_iter()
             .map(|r| ObjectSummary {
@@ -473,7 +495,7 @@ impl Collections {
     /// Labels of authorities by id, for showing references (forms, pickers).
     pub async fn labels(&self, actor: &Actor, ids: &[Uuid]) -> Result<BTreeMap<Uuid, LangText>> {
         actor.require(Permission::CatalogueRead)?;
-        store::labels(self.db.conn(), ids).await
+        self.labels.get(self.db.conn(), ids).await
     }
 
     // ---------- authorities ----------
@@ -524,7 +546,7 @@ impl Collections {
 
     async fn authority(&self, s: StoredAuthority) -> Result<Authority> {
         let parent_label = match s.data.parent_id {
-            Some(p) => store::labels(self.db.conn(), &[p]).await?.remove(&p),
+            Some(p) => self.labels.get(self.db.conn(), &[p]).await?.remove(&p),
             None => None,
         };
         Ok(Authority {
@@ -652,6 +674,7 @@ impl Collections {
         )?;
         audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
+        self.labels.forget(id);
         self.get_authority(actor, kind, id).await
     }
 
@@ -688,7 +711,9 @@ impl Collections {
             None::<&AuthorityInput>,
         )?;
         audit::record(&*txn, actor, entry).await?;
-        txn.commit().await
+        txn.commit().await?;
+        self.labels.forget(id);
+        Ok(())
     }
 
     /// Entries of a kind whose names contain every word of `q` (pickers, authority lists).

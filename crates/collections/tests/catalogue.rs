@@ -414,3 +414,28 @@ async fn authorities_form_hierarchies_without_cycles() {
         ));
     }
 }
+
+#[tokio::test]
+async fn a_renamed_term_shows_at_once_on_records() {
+    for t in engines().await {
+        let c = Collections::new(t.db.clone());
+        let cur = as_role(Role::Curator);
+        let id = term(&c, "material", "瓷", "porcelain").await;
+        let mut o = object("LBL-1");
+        o.material_ids = vec![id];
+        let rec = c.create_object(&cur, o).await.unwrap();
+        assert_eq!(rec.labels[&id].get("en"), Some("porcelain"));
+        let mut renamed = c.get_authority(&cur, Kind::Term, id).await.unwrap().data;
+        renamed.label = LangText::zh_en("瓷", "hard-paste porcelain");
+        c.update_authority(&cur, Kind::Term, id, 1, renamed)
+            .await
+            .unwrap();
+        let again = c.get_object(&cur, rec.id).await.unwrap();
+        assert_eq!(
+            again.labels[&id].get("en"),
+            Some("hard-paste porcelain"),
+            "{}",
+            t.engine
+        );
+    }
+}
