@@ -188,6 +188,40 @@ impl Accounts {
             .collect())
     }
 
+    /// Changes an account's role and whether it may sign in (administrators only). An
+    /// administrator cannot disable or demote their own account, so the museum is never
+    /// left without one by accident. Takes effect at once in this process.
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: Uuid,
+        role: Role,
+        disabled: bool,
+    ) -> Result<()> {
+        actor.require(Permission::UsersManage)?;
+        if actor.user_id() == Some(id) && (disabled || role != Role::Admin) {
+            return Err(Error::invalid(
+                "role",
+                "own_account",
+                "you cannot demote or disable your own account",
+            ));
+        }
+        let txn = self.db.begin_write().await?;
+        let res = user::Entity::update_many()
+            .col_expr(user::Column::Role, Expr::value(role.as_str()))
+            .col_expr(user::Column::Disabled, Expr::value(disabled))
+            .col_expr(user::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(user::Column::Id.eq(id))
+            .exec(&*txn)
+            .await?;
+        txn.commit().await?;
+        self.forget_resolved();
+        if res.rows_affected == 0 {
+            return Err(Error::NotFound { what: "account" });
+        }
+        Ok(())
+    }
+
     /// Number of accounts (0 on a new museum).
     pub async fn count_users(&self) -> Result<u64> {
         use sea_orm::PaginatorTrait;

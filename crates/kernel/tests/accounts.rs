@@ -184,3 +184,56 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
             .unwrap();
     assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 1);
 }
+
+#[tokio::test]
+async fn administrators_change_roles_and_disable_accounts_but_not_their_own() {
+    for t in all_engines(&[KERNEL_MIGRATIONS]).await {
+        let acc = Accounts::new(t.db.clone());
+        let sys = Actor::System("test");
+        let admin_id = acc
+            .create_user(&sys, new_user("boss", Role::Admin))
+            .await
+            .unwrap();
+        let cur_id = acc
+            .create_user(&sys, new_user("cur", Role::Curator))
+            .await
+            .unwrap();
+        let (_, p) = acc.login("boss", "correct horse").await.unwrap();
+        let admin = Actor::User(p);
+        let (cur_secret, p) = acc.login("cur", "correct horse").await.unwrap();
+        let curator = Actor::User(p);
+        assert!(matches!(
+            acc.update_user(&curator, cur_id, Role::Admin, false).await,
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            acc.update_user(&admin, admin_id, Role::Viewer, false).await,
+            Err(Error::Invalid(_))
+        ));
+        assert!(matches!(
+            acc.update_user(&admin, admin_id, Role::Admin, true).await,
+            Err(Error::Invalid(_))
+        ));
+        acc.update_user(&admin, cur_id, Role::Registrar, false)
+            .await
+            .unwrap();
+        assert_eq!(
+            acc.resolve(&cur_secret).await.unwrap().unwrap().role,
+            Role::Registrar,
+            "{}: role change seen at once",
+            t.engine
+        );
+        acc.update_user(&admin, cur_id, Role::Registrar, true)
+            .await
+            .unwrap();
+        assert!(
+            acc.resolve(&cur_secret).await.unwrap().is_none(),
+            "{}: disabled account still signed in",
+            t.engine
+        );
+        assert!(matches!(
+            acc.login("cur", "correct horse").await,
+            Err(Error::Unauthenticated)
+        ));
+    }
+}

@@ -251,3 +251,78 @@ async fn public_pages_are_bilingual() {
         assert!(nf.header("content-type").starts_with("text/html"));
     }
 }
+
+#[tokio::test]
+async fn administrators_manage_accounts_in_the_browser_and_others_cannot() {
+    for s in sites().await {
+        let cookie = login(&s, "curator").await;
+        let r = s
+            .send(page("GET", "/staff/users", &cookie, None, "same-origin"))
+            .await;
+        assert_eq!(r.status.as_u16(), 403, "{}", s.engine);
+        let form = "username=newcomer&display_name=New&role=curator&password=correct+horse+battery"
+            .to_owned();
+        let r = s
+            .send(page(
+                "POST",
+                "/staff/users",
+                &cookie,
+                Some(form.clone()),
+                "same-origin",
+            ))
+            .await;
+        assert_eq!(r.status.as_u16(), 403);
+
+        let admin = login(&s, "admin").await;
+        let r = s
+            .send(page("GET", "/staff/users", &admin, None, "same-origin"))
+            .await;
+        assert!(r.status.is_success() && r.text().contains("visitor_services"));
+        let r = s
+            .send(page(
+                "POST",
+                "/staff/users",
+                &admin,
+                Some(form.clone()),
+                "same-origin",
+            ))
+            .await;
+        assert!(
+            r.status.is_success() && r.text().contains("newcomer"),
+            "{}",
+            r.text()
+        );
+        let r = s
+            .send(page(
+                "POST",
+                "/staff/users",
+                &admin,
+                Some(form),
+                "same-origin",
+            ))
+            .await;
+        assert_eq!(r.status.as_u16(), 422, "a taken name is refused");
+        let short = "username=shorty&role=viewer&password=short".to_owned();
+        assert_eq!(
+            s.send(page(
+                "POST",
+                "/staff/users",
+                &admin,
+                Some(short),
+                "same-origin"
+            ))
+            .await
+            .status
+            .as_u16(),
+            422
+        );
+        let token = s.token("newcomer").await;
+        assert_eq!(
+            s.call("GET", "/api/v1/objects", Some(&token), None, &[])
+                .await
+                .status
+                .as_u16(),
+            200
+        );
+    }
+}

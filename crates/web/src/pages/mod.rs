@@ -7,6 +7,7 @@ mod login;
 mod object_form;
 mod objects;
 mod tokens;
+mod users;
 
 use askama::Template;
 use axum::Router;
@@ -48,6 +49,8 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/pick/{kind}", get(authorities::pick))
         .route("/staff/tokens", get(tokens::list).post(tokens::create))
         .route("/staff/tokens/{id}/revoke", post(tokens::revoke))
+        .route("/staff/users", get(users::list).post(users::create))
+        .route("/staff/users/{id}", post(users::update))
 }
 
 /// What the staff layout shows around every page.
@@ -64,6 +67,8 @@ pub struct Layout<'a> {
     pub nav: &'static str,
     /// Asset version for cache-busting.
     pub v: &'static str,
+    /// Whether to offer account management.
+    pub is_admin: bool,
 }
 
 impl<'a> Layout<'a> {
@@ -81,6 +86,7 @@ impl<'a> Layout<'a> {
             museum: st.cfg.museum_name.best(user.lang).to_owned(),
             nav,
             v: env!("CARGO_PKG_VERSION"),
+            is_admin: user.role == vitrine_kernel::Role::Admin,
         }
     }
     /// The language of the page.
