@@ -9,7 +9,7 @@ use vitrine_collections::authority::{AuthorityInput, AuthoritySummary, Kind, voc
 use vitrine_kernel::{Actor, Error, Permission, Principal};
 
 use super::form::FormValues;
-use super::{Layout, error_page, render, staff};
+use super::{Layout, Staff, error_page, render};
 use crate::api::authorities::{SEGMENTS, kind_of, segment_of};
 use crate::api::parse_id;
 use crate::extract::{Caller, FormPairs, query_pairs};
@@ -70,14 +70,10 @@ fn params(uri: &Uri) -> Result<(String, Option<String>, u64), Error> {
 
 pub async fn list(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     Path(kind): Path<String>,
     uri: Uri,
 ) -> Response {
-    let user = match staff(actor.clone(), uri.path()) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let res = async {
         let kind = kind_of(&kind)?;
         let (q, vocab, offset) = params(&uri)?;
@@ -128,9 +124,9 @@ pub async fn pick(
     Path(kind): Path<String>,
     uri: Uri,
 ) -> Response {
-    let user = match staff(actor.clone(), "/staff") {
-        Ok(u) => u,
-        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
+    // Fetched by the form's script: answer 401, not a redirect to the login page.
+    let Actor::User(user) = actor.clone() else {
+        return StatusCode::UNAUTHORIZED.into_response();
     };
     let res = async {
         let kind = kind_of(&kind)?;
@@ -210,13 +206,9 @@ fn form_page<'a>(
 
 pub async fn new_form(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     Path(kind): Path<String>,
 ) -> Response {
-    let user = match staff(actor.clone(), &format!("/staff/authorities/{kind}/new")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     match kind_of(&kind).and_then(|k| actor.require(Permission::AuthorityEdit).map(|_| k)) {
         Ok(k) => render(&form_page(
             &st,
@@ -232,13 +224,9 @@ pub async fn new_form(
 
 pub async fn edit_form(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     Path((kind, id)): Path<(String, String)>,
 ) -> Response {
-    let user = match staff(actor.clone(), &format!("/staff/authorities/{kind}/{id}")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let res = async {
         let k = kind_of(&kind)?;
         let a = st
@@ -328,14 +316,10 @@ async fn submit(
 
 pub async fn create(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     Path(kind): Path<String>,
     FormPairs(pairs): FormPairs,
 ) -> Response {
-    let user = match staff(actor.clone(), &format!("/staff/authorities/{kind}/new")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     match kind_of(&kind) {
         Ok(k) => submit(&st, &actor, &user, k, None, pairs).await,
         Err(e) => error_page(&st, &user, e),
@@ -344,14 +328,10 @@ pub async fn create(
 
 pub async fn save(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     Path((kind, id)): Path<(String, String)>,
     FormPairs(pairs): FormPairs,
 ) -> Response {
-    let user = match staff(actor.clone(), &format!("/staff/authorities/{kind}/{id}")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     match kind_of(&kind).and_then(|k| parse_id(&id).map(|i| (k, i))) {
         Ok((k, i)) => submit(&st, &actor, &user, k, Some(i), pairs).await,
         Err(e) => error_page(&st, &user, e),

@@ -6,8 +6,7 @@ use axum::response::Response;
 use vitrine_collections::Dashboard;
 use vitrine_collections::model::{Department, ObjectStatus};
 
-use super::{Layout, error_page, render, staff};
-use crate::extract::Caller;
+use super::{Layout, Staff, error_page, render};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -60,11 +59,7 @@ impl DashboardPage<'_> {
     }
 }
 
-pub async fn show(State(st): State<AppState>, Caller(actor): Caller) -> Response {
-    let user = match staff(actor.clone(), "/staff") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+pub async fn show(State(st): State<AppState>, Staff { actor, user }: Staff) -> Response {
     match st.collections.dashboard(&actor).await {
         Ok(d) => {
             let l = Layout::new(

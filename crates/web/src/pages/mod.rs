@@ -106,15 +106,54 @@ pub fn render(t: &impl Template) -> Response {
     }
 }
 
-/// The signed-in staff member, or a redirect to the login page.
-pub fn staff(actor: Actor, path: &str) -> Result<Principal, Response> {
-    match actor {
-        Actor::User(p) => Ok(p),
-        _ => Err(Redirect::to(&format!(
-            "/staff/login?next={}",
-            vitrine_collections::query::percent(path)
-        ))
-        .into_response()),
+/// A signed-in staff member; anyone else is sent to the login page, and comes back to
+/// the page they asked for once signed in.
+pub struct Staff {
+    /// The caller, for the services.
+    pub actor: Actor,
+    /// The same person, for the layout.
+    pub user: Principal,
+}
+
+impl<S> axum::extract::FromRequestParts<S> for Staff
+where
+    AppState: axum::extract::FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Response> {
+        let crate::extract::Caller(actor) =
+            crate::extract::Caller::from_request_parts(parts, state)
+                .await
+                .map_err(IntoResponse::into_response)?;
+        match &actor {
+            Actor::User(p) => Ok(Staff {
+                user: p.clone(),
+                actor,
+            }),
+            _ => {
+                // After signing in, go back to the page (a form's target is not a page).
+                let next = if parts.method == axum::http::Method::GET {
+                    parts
+                        .uri
+                        .path_and_query()
+                        .map(|p| p.as_str())
+                        .unwrap_or("/staff")
+                        .to_owned()
+                } else {
+                    "/staff".to_owned()
+                };
+                Err(Redirect::to(&format!(
+                    "/staff/login?next={}",
+                    vitrine_collections::query::percent(&next)
+                ))
+                .into_response())
+            }
+        }
     }
 }
 

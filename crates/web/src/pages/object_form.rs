@@ -12,9 +12,9 @@ use vitrine_kernel::audit::{FieldChange, diff};
 use vitrine_kernel::{Actor, Error, Permission, Principal};
 
 use super::form::FormValues;
-use super::{Layout, error_page, render, staff};
+use super::{Layout, Staff, error_page, render};
 use crate::api::parse_id;
-use crate::extract::{Caller, FormPairs};
+use crate::extract::FormPairs;
 use crate::state::AppState;
 
 /// Repeatable row groups of the object form.
@@ -132,11 +132,7 @@ fn page<'a>(
     }
 }
 
-pub async fn new_form(State(st): State<AppState>, Caller(actor): Caller) -> Response {
-    let user = match staff(actor.clone(), "/staff/objects/new") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
+pub async fn new_form(State(st): State<AppState>, Staff { actor, user }: Staff) -> Response {
     if let Err(e) = actor.require(Permission::CatalogueEdit) {
         return error_page(&st, &user, e);
     }
@@ -153,13 +149,9 @@ pub async fn new_form(State(st): State<AppState>, Caller(actor): Caller) -> Resp
 
 pub async fn edit_form(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     Path(id): Path<String>,
 ) -> Response {
-    let user = match staff(actor.clone(), &format!("/staff/objects/{id}/edit")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let rec = match parse_id(&id) {
         Ok(id) => st.collections.get_object(&actor, id).await,
         Err(e) => Err(e),
@@ -211,13 +203,9 @@ async fn refused(
 
 pub async fn create(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     FormPairs(pairs): FormPairs,
 ) -> Response {
-    let user = match staff(actor.clone(), "/staff/objects/new") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let f = FormValues::from_pairs(pairs, user.lang);
     let res = match parse(&f) {
         Ok(input) => st.collections.create_object(&actor, input).await,
@@ -231,14 +219,10 @@ pub async fn create(
 
 pub async fn save(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     Path(id): Path<String>,
     FormPairs(pairs): FormPairs,
 ) -> Response {
-    let user = match staff(actor.clone(), &format!("/staff/objects/{id}/edit")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let id = match parse_id(&id) {
         Ok(id) => id,
         Err(e) => return error_page(&st, &user, e),

@@ -11,9 +11,9 @@ use vitrine_collections::query::{ObjectQuery, Sort};
 use vitrine_kernel::audit::HistoryEntry;
 use vitrine_kernel::{Error, LangText, Permission};
 
-use super::{Layout, error_page, is_htmx, render, staff};
+use super::{Layout, Staff, error_page, is_htmx, render};
 use crate::api::parse_id;
-use crate::extract::{Caller, query_pairs};
+use crate::extract::query_pairs;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -61,18 +61,10 @@ impl ListRows<'_> {
 
 pub async fn list(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let path = uri
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/staff/objects");
-    let user = match staff(actor.clone(), path) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let q = match query_pairs(uri.query())
         .and_then(|p| ObjectQuery::from_pairs(p.iter().map(|(k, v)| (k.as_str(), v.as_str()))))
     {
@@ -152,13 +144,9 @@ async fn load(
 
 pub async fn show(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     Path(id): Path<String>,
 ) -> Response {
-    let user = match staff(actor.clone(), &format!("/staff/objects/{id}")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     match load(&st, &actor, &id).await {
         Ok(o) => {
             let l = Layout::new(
@@ -197,13 +185,9 @@ impl HistoryPage<'_> {
 
 pub async fn history(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     Path(id): Path<String>,
 ) -> Response {
-    let user = match staff(actor.clone(), &format!("/staff/objects/{id}/history")) {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let res = async {
         let o = load(&st, &actor, &id).await?;
         let entries = st.collections.object_history(&actor, o.id).await?;

@@ -5,9 +5,9 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use vitrine_kernel::accounts::TokenInfo;
 
-use super::{Layout, error_page, render, staff};
+use super::{Layout, Staff, error_page, render};
 use crate::api::parse_id;
-use crate::extract::{Caller, FormPairs};
+use crate::extract::FormPairs;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -40,22 +40,15 @@ async fn show(
     }
 }
 
-pub async fn list(State(st): State<AppState>, Caller(actor): Caller) -> Response {
-    match staff(actor.clone(), "/staff/tokens") {
-        Ok(user) => show(&st, &actor, &user, None, None).await,
-        Err(r) => r,
-    }
+pub async fn list(State(st): State<AppState>, Staff { actor, user }: Staff) -> Response {
+    show(&st, &actor, &user, None, None).await
 }
 
 pub async fn create(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     FormPairs(f): FormPairs,
 ) -> Response {
-    let user = match staff(actor.clone(), "/staff/tokens") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let get = |k: &str| {
         f.iter()
             .find(|(n, _)| n == k)
@@ -84,13 +77,9 @@ pub async fn create(
 
 pub async fn revoke(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     Path(id): Path<String>,
 ) -> Response {
-    let user = match staff(actor.clone(), "/staff/tokens") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let res = match parse_id(&id) {
         Ok(id) => st.accounts.revoke_api_token(&actor, id).await,
         Err(e) => Err(e),

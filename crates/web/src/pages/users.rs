@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use vitrine_kernel::accounts::{NewUser, UserSummary};
 use vitrine_kernel::{Actor, Error, Permission, Principal, Role};
 
-use super::{Layout, error_page, render, staff};
+use super::{Layout, Staff, error_page, render};
 use crate::api::parse_id;
-use crate::extract::{Caller, FormPairs};
+use crate::extract::FormPairs;
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -60,22 +60,15 @@ async fn show(
     }
 }
 
-pub async fn list(State(st): State<AppState>, Caller(actor): Caller) -> Response {
-    match staff(actor.clone(), "/staff/users") {
-        Ok(user) => show(&st, &actor, &user, StatusCode::OK, None, None).await,
-        Err(r) => r,
-    }
+pub async fn list(State(st): State<AppState>, Staff { actor, user }: Staff) -> Response {
+    show(&st, &actor, &user, StatusCode::OK, None, None).await
 }
 
 pub async fn create(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     FormPairs(f): FormPairs,
 ) -> Response {
-    let user = match staff(actor.clone(), "/staff/users") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let res = match Role::parse(field(&f, "role")) {
         Some(role) => {
             let name = field(&f, "username").trim().to_owned();
@@ -123,14 +116,10 @@ pub async fn create(
 
 pub async fn update(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff { actor, user }: Staff,
     Path(id): Path<String>,
     FormPairs(f): FormPairs,
 ) -> Response {
-    let user = match staff(actor.clone(), "/staff/users") {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
     let res = async {
         actor.require(Permission::UsersManage)?;
         let id = parse_id(&id)?;
