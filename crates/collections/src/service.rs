@@ -78,6 +78,19 @@ fn change(
     })
 }
 
+/// Names the row of a bulk import in each field error (`[12].title`).
+fn in_row(i: usize, e: Error) -> Error {
+    match e {
+        Error::Invalid(mut v) => {
+            for f in &mut v {
+                f.field = format!("[{i}].{}", f.field);
+            }
+            Error::Invalid(v)
+        }
+        e => e,
+    }
+}
+
 /// RFC 7396 JSON merge patch.
 pub fn merge_patch(target: &mut Value, patch: &Value) {
     match patch {
@@ -215,15 +228,7 @@ impl Collections {
         actor.require(Permission::CatalogueEdit)?;
         let mut inputs = inputs;
         for (i, input) in inputs.iter_mut().enumerate() {
-            self.prepare(actor, input).map_err(|e| match e {
-                Error::Invalid(mut v) => {
-                    for f in &mut v {
-                        f.field = format!("[{i}].{}", f.field);
-                    }
-                    Error::Invalid(v)
-                }
-                e => e,
-            })?;
+            self.prepare(actor, input).map_err(|e| in_row(i, e))?;
         }
         let ids: Vec<Uuid> = inputs
             .iter()
@@ -597,14 +602,7 @@ impl Collections {
         let mut items = items;
         for (i, (_, kind, input)) in items.iter_mut().enumerate() {
             input.normalize();
-            input.validate(*kind).map_err(|e| match e {
-                Error::Invalid(mut v) => {
-                    v.iter_mut()
-                        .for_each(|f| f.field = format!("[{i}].{}", f.field));
-                    Error::Invalid(v)
-                }
-                e => e,
-            })?;
+            input.validate(*kind).map_err(|e| in_row(i, e))?;
         }
         let txn = self.db.begin_write().await?;
         let rows: Vec<(Uuid, Kind, &AuthorityInput)> =
