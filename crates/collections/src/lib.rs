@@ -12,5 +12,5 @@ pub mod query;
 mod service;
 mod store;
 
-pub use service::{Collections, Dashboard, ObjectPage};
+pub use service::{AuthorityPage, Collections, Dashboard, ObjectPage};
 pub use store::MIGRATIONS;

@@ -81,14 +81,23 @@ pub struct Cursor {
     pub id: Uuid,
 }
 
+/// A cursor as opaque URL-safe text (hex of its JSON), and back.
+fn encode_cursor<T: Serialize>(c: &T) -> String {
+    hex::encode(serde_json::to_vec(c).unwrap_or_default())
+}
+
+fn decode_cursor<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    serde_json::from_slice(&hex::decode(s).ok()?).ok()
+}
+
 impl Cursor {
     /// Opaque text for a URL.
     pub fn encode(&self) -> String {
-        hex::encode(serde_json::to_vec(self).unwrap_or_default())
+        encode_cursor(self)
     }
     /// Reads what `encode` wrote.
     pub fn decode(s: &str) -> Option<Cursor> {
-        serde_json::from_slice(&hex::decode(s).ok()?).ok()
+        decode_cursor(s)
     }
 }
 
@@ -246,6 +255,113 @@ impl ObjectQuery {
     }
 }
 
+/// Where the next page of an authority list starts: after this label key and id.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuthorityCursor {
+    /// Search text of the last row (the list's order).
+    pub key: String,
+    /// Id of the last row (ties).
+    pub id: Uuid,
+}
+
+impl AuthorityCursor {
+    /// Opaque text for a URL.
+    pub fn encode(&self) -> String {
+        encode_cursor(self)
+    }
+}
+
+/// A parsed authority list query: words of a name, vocabulary, changed-since, page.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AuthorityQuery {
+    /// Only entries of this vocabulary (or type).
+    pub vocabulary: Option<String>,
+    /// Words every entry's names must contain.
+    pub q: String,
+    /// Only entries changed at or after this instant.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Rows per page.
+    pub limit: u64,
+    /// Continue after this row.
+    pub cursor: Option<AuthorityCursor>,
+}
+
+impl AuthorityQuery {
+    /// A first page of `limit` entries matching `q`.
+    pub fn words(q: &str, vocabulary: Option<&str>, limit: u64) -> Self {
+        AuthorityQuery {
+            q: q.to_owned(),
+            vocabulary: vocabulary.map(str::to_owned),
+            limit,
+            ..Default::default()
+        }
+    }
+
+    /// Parses `key=value` pairs; unknown parameters and bad values name themselves.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<AuthorityQuery, Error> {
+        let mut q = AuthorityQuery {
+            limit: DEFAULT_LIMIT,
+            ..Default::default()
+        };
+        for (k, v) in pairs {
+            let v = v.trim();
+            if v.is_empty() {
+                continue;
+            }
+            match k {
+                "q" if v.chars().count() > 200 => return Err(bad(k, "at most 200 characters")),
+                "q" => q.q = v.to_owned(),
+                "vocabulary" => q.vocabulary = Some(v.to_owned()),
+                "updated_since" => {
+                    q.updated_since = Some(
+                        DateTime::parse_from_rfc3339(v)
+                            .map_err(|_| bad(k, "an RFC 3339 time such as 2026-01-31T08:00:00Z"))?
+                            .with_timezone(&Utc),
+                    )
+                }
+                "limit" => {
+                    q.limit = v
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| (1..=MAX_LIMIT).contains(n))
+                        .ok_or_else(|| bad(k, format!("a whole number from 1 to {MAX_LIMIT}")))?
+                }
+                "cursor" => {
+                    q.cursor = Some(
+                        decode_cursor(v)
+                            .ok_or_else(|| bad(k, "not a cursor this server gave out"))?,
+                    )
+                }
+                other => return Err(bad(other, "unknown parameter")),
+            }
+        }
+        Ok(q)
+    }
+
+    /// The query string of the same list (without cursor), for links.
+    pub fn to_query_string(&self) -> String {
+        let mut s = Vec::new();
+        if !self.q.is_empty() {
+            s.push(format!("q={}", percent(&self.q)));
+        }
+        if let Some(v) = &self.vocabulary {
+            s.push(format!("vocabulary={}", percent(v)));
+        }
+        if let Some(t) = self.updated_since {
+            s.push(format!(
+                "updated_since={}",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ));
+        }
+        if self.limit != DEFAULT_LIMIT {
+            s.push(format!("limit={}", self.limit));
+        }
+        s.join("&")
+    }
+}
+
 /// Percent-encodes a query value.
 pub fn percent(s: &str) -> String {
     let mut out = String::new();
@@ -336,6 +452,37 @@ mod tests {
             }
         }
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn authority_queries_parse_and_name_bad_parameters() {
+        let c = AuthorityCursor {
+            key: "guangdong 广东".into(),
+            id: Uuid::nil(),
+        }
+        .encode();
+        let q = AuthorityQuery::from_pairs([
+            ("q", "广"),
+            ("vocabulary", "province"),
+            ("cursor", c.as_str()),
+            ("limit", "5"),
+        ])
+        .unwrap();
+        assert_eq!(
+            (q.q.as_str(), q.limit, q.cursor.unwrap().key.as_str()),
+            ("广", 5, "guangdong 广东")
+        );
+        for (k, v) in [
+            ("limit", "0"),
+            ("cursor", "zz"),
+            ("offset", "3"),
+            ("updated_since", "today"),
+        ] {
+            let Err(Error::Invalid(e)) = AuthorityQuery::from_pairs([(k, v)]) else {
+                panic!("{k}={v} accepted")
+            };
+            assert_eq!(e[0].field, k);
+        }
     }
 
     proptest! {

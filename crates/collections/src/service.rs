@@ -17,7 +17,7 @@ use crate::model::{
     Department, NumberRule, ObjectInput, ObjectRecord, ObjectStatus, ObjectSummary,
 };
 use crate::projection::{PublicObject, redact_object_json};
-use crate::query::ObjectQuery;
+use crate::query::{AuthorityQuery, ObjectQuery};
 use crate::store::{self, StoredAuthority, StoredObject};
 
 /// The collections service.
@@ -34,6 +34,17 @@ pub struct ObjectPage {
     /// Rows of this page.
     pub items: Vec<ObjectSummary>,
     /// How many records match in all.
+    pub total: u64,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of an authority list.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct AuthorityPage {
+    /// Rows of this page.
+    pub items: Vec<AuthoritySummary>,
+    /// How many entries match in all.
     pub total: u64,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
@@ -714,22 +725,16 @@ impl Collections {
         Ok(())
     }
 
-    /// Entries of a kind whose names contain every word of `q` (pickers, authority lists).
+    /// Entries of a kind matching a query (pickers, authority lists, the API).
     pub async fn search_authorities(
         &self,
         actor: &Actor,
         kind: Kind,
-        vocabulary: Option<&str>,
-        q: &str,
-        limit: u64,
-        offset: u64,
-    ) -> Result<(Vec<AuthoritySummary>, u64)> {
+        q: &AuthorityQuery,
+    ) -> Result<AuthorityPage> {
         Self::authority_read(actor, kind)?;
-        if q.chars().count() > 200 {
-            return Err(Error::invalid("q", "too_long", "at most 200 characters"));
-        }
-        if let Some(v) = vocabulary
-            && !crate::authority::vocabularies(kind).contains(&v)
+        if let Some(v) = &q.vocabulary
+            && !crate::authority::vocabularies(kind).contains(&v.as_str())
         {
             return Err(Error::invalid(
                 "vocabulary",
@@ -737,15 +742,7 @@ impl Collections {
                 format!("one of {}", crate::authority::vocabularies(kind).join(", ")),
             ));
         }
-        let (rows, total) = store::search_authorities(
-            self.db.conn(),
-            kind,
-            vocabulary,
-            q,
-            limit.clamp(1, 200),
-            offset,
-        )
-        .await?;
+        let (rows, total, next) = store::search_authorities(self.db.conn(), kind, q).await?;
         let items = rows
             .into_iter()
             .map(|s| AuthoritySummary {
@@ -756,7 +753,11 @@ impl Collections {
                 parent_id: s.data.parent_id,
             })
             .collect();
-        Ok((items, total))
+        Ok(AuthorityPage {
+            items,
+            total,
+            next_cursor: next.map(|c| c.encode()),
+        })
     }
 
     /// An authority's history, newest first.

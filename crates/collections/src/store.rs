@@ -14,7 +14,7 @@ use vitrine_kernel::{Error, LangText, Result};
 
 use crate::authority::{AuthorityInput, Kind};
 use crate::model::{Confidential, Department, ObjectInput, ObjectStatus};
-use crate::query::{Cursor, Key, ObjectQuery, Sort};
+use crate::query::{AuthorityCursor, AuthorityQuery, Cursor, Key, ObjectQuery, Sort};
 
 /// This domain's schema steps.
 pub const MIGRATIONS: &[Migration] = &[Migration {
@@ -567,41 +567,59 @@ pub(crate) async fn labels(
     Ok(out)
 }
 
-/// Live authorities of a kind (and vocabulary) whose names contain every word of `q`,
-/// ordered by label; at most `limit`, after `offset`.
+/// Live authorities of a kind matching the query, in order of their names; the page, how
+/// many match in all, and where the next page starts.
 pub(crate) async fn search_authorities(
     c: &impl ConnectionTrait,
     kind: Kind,
-    vocabulary: Option<&str>,
-    q: &str,
-    limit: u64,
-    offset: u64,
-) -> Result<(Vec<StoredAuthority>, u64)> {
+    q: &AuthorityQuery,
+) -> Result<(Vec<StoredAuthority>, u64, Option<AuthorityCursor>)> {
     let mut cond = Condition::all()
         .add(au::Column::Kind.eq(kind.as_str()))
         .add(au::Column::DeletedAt.is_null());
-    if let Some(v) = vocabulary {
-        cond = cond.add(au::Column::Vocabulary.eq(v));
+    if let Some(v) = &q.vocabulary {
+        cond = cond.add(au::Column::Vocabulary.eq(v.as_str()));
     }
-    for word in q.split_whitespace().take(8) {
+    if let Some(t) = q.updated_since {
+        cond = cond.add(au::Column::UpdatedAt.gte(t));
+    }
+    for word in q.q.split_whitespace().take(8) {
         let pat = format!("%{}%", like_escape(&word.to_lowercase()));
         cond = cond.add(Expr::col(au::Column::SearchText).like(LikeExpr::new(pat).escape('\\')));
     }
     let total = au::Entity::find().filter(cond.clone()).count(c).await?;
-    let rows = au::Entity::find()
+    if let Some(cur) = &q.cursor {
+        cond = cond.add(
+            Condition::any()
+                .add(au::Column::SearchText.gt(cur.key.as_str()))
+                .add(
+                    Condition::all()
+                        .add(au::Column::SearchText.eq(cur.key.as_str()))
+                        .add(au::Column::Id.gt(cur.id)),
+                ),
+        );
+    }
+    let mut rows = au::Entity::find()
         .filter(cond)
         .order_by_asc(au::Column::SearchText)
         .order_by_asc(au::Column::Id)
-        .limit(limit)
-        .offset(offset)
+        .limit(q.limit + 1)
         .all(c)
         .await?;
-    Ok((
-        rows.into_iter()
-            .map(decode_authority)
-            .collect::<Result<Vec<_>>>()?,
-        total,
-    ))
+    let next = if rows.len() as u64 > q.limit {
+        rows.truncate(q.limit as usize);
+        rows.last().map(|r| AuthorityCursor {
+            key: r.search_text.clone(),
+            id: r.id,
+        })
+    } else {
+        None
+    };
+    let items = rows
+        .into_iter()
+        .map(decode_authority)
+        .collect::<Result<Vec<_>>>()?;
+    Ok((items, total, next))
 }
 
 /// Whether anything live still points at an authority (objects or narrower entries).

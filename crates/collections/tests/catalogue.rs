@@ -5,7 +5,7 @@ use uuid::Uuid;
 use vitrine_collections::Collections;
 use vitrine_collections::authority::{AuthorityInput, Kind};
 use vitrine_collections::model::{Confidential, Money, ObjectInput};
-use vitrine_collections::query::ObjectQuery;
+use vitrine_collections::query::{AuthorityQuery, ObjectQuery};
 use vitrine_kernel::migrate::KERNEL_MIGRATIONS;
 use vitrine_kernel::testing::{TestDb, all_engines};
 use vitrine_kernel::{Actor, Error, Lang, LangText, Principal, Role};
@@ -385,16 +385,20 @@ async fn authorities_form_hierarchies_without_cycles() {
             panic!()
         };
         assert_eq!(e[0].code, "cycle");
-        let (hits, total) = c
-            .search_authorities(&cur, Kind::Place, None, "fosh", 10, 0)
+        let page = c
+            .search_authorities(&cur, Kind::Place, &AuthorityQuery::words("fosh", None, 10))
             .await
             .unwrap();
-        assert_eq!((hits.len(), total), (1, 1), "{}", t.engine);
-        let (hits, _) = c
-            .search_authorities(&cur, Kind::Place, Some("province"), "广", 10, 0)
+        assert_eq!((page.items.len(), page.total), (1, 1), "{}", t.engine);
+        let page = c
+            .search_authorities(
+                &cur,
+                Kind::Place,
+                &AuthorityQuery::words("广", Some("province"), 10),
+            )
             .await
             .unwrap();
-        assert_eq!(hits[0].id, gd.id);
+        assert_eq!(page.items[0].id, gd.id);
         assert!(matches!(
             c.delete_authority(&cur, Kind::Place, gd.id, 1).await,
             Err(Error::Conflict { .. })
@@ -437,5 +441,60 @@ async fn a_renamed_term_shows_at_once_on_records() {
             "{}",
             t.engine
         );
+    }
+}
+
+#[tokio::test]
+async fn authority_lists_page_with_cursors_and_filter_by_change_time() {
+    for t in engines().await {
+        let c = Collections::new(t.db.clone());
+        let sys = Actor::System("test");
+        let items = (0..23)
+            .map(|i| {
+                let a = AuthorityInput {
+                    vocabulary: "technique".into(),
+                    label: LangText::zh_en(format!("技法{i:02}"), format!("technique {i:02}")),
+                    ..Default::default()
+                };
+                (Uuid::now_v7(), Kind::Term, a)
+            })
+            .collect();
+        c.import_authorities(&sys, items).await.unwrap();
+        let mut q = AuthorityQuery::words("technique", Some("technique"), 10);
+        let mut seen = Vec::new();
+        loop {
+            let page = c.search_authorities(&sys, Kind::Term, &q).await.unwrap();
+            assert_eq!(page.total, 23);
+            seen.extend(
+                page.items
+                    .iter()
+                    .map(|a| a.label.get("en").unwrap().to_owned()),
+            );
+            let Some(next) = page.next_cursor else { break };
+            let pairs = [
+                ("q", "technique"),
+                ("vocabulary", "technique"),
+                ("limit", "10"),
+                ("cursor", next.as_str()),
+            ];
+            q = AuthorityQuery::from_pairs(pairs).unwrap();
+        }
+        let want: Vec<String> = (0..23).map(|i| format!("technique {i:02}")).collect();
+        assert_eq!(seen, want, "{}: pages overlap, skip or disorder", t.engine);
+        let later = chrono::Utc::now() + chrono::Duration::seconds(5);
+        let mut since = AuthorityQuery::words("", None, 50);
+        since.updated_since = Some(later);
+        assert_eq!(
+            c.search_authorities(&sys, Kind::Term, &since)
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+        let bad = AuthorityQuery::words("", Some("colour"), 5);
+        assert!(matches!(
+            c.search_authorities(&sys, Kind::Term, &bad).await,
+            Err(Error::Invalid(_))
+        ));
     }
 }

@@ -4,9 +4,9 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
-use utoipa::ToSchema;
-use vitrine_collections::authority::{Authority, AuthorityInput, AuthoritySummary, Kind};
+use vitrine_collections::AuthorityPage;
+use vitrine_collections::authority::{Authority, AuthorityInput, Kind};
+use vitrine_collections::query::AuthorityQuery;
 use vitrine_kernel::Error;
 use vitrine_kernel::audit::HistoryEntry;
 
@@ -41,15 +41,6 @@ pub fn segment_of(kind: Kind) -> &'static str {
         .unwrap_or("terms")
 }
 
-/// A page of authorities.
-#[derive(Serialize, ToSchema)]
-pub struct AuthorityPage {
-    /// Rows.
-    pub items: Vec<AuthoritySummary>,
-    /// How many match in all.
-    pub total: u64,
-}
-
 fn with_etag(status: StatusCode, a: Authority) -> Response {
     let tag = etag(a.version);
     let mut r = (status, Json(a)).into_response();
@@ -59,11 +50,12 @@ fn with_etag(status: StatusCode, a: Authority) -> Response {
     r
 }
 
-/// Lists or searches authorities of a kind (`q`, `vocabulary`, `limit`, `offset`).
+/// Lists or searches authorities of a kind, in order of their names.
 #[utoipa::path(get, path = "/api/v1/{kind}", tag = "authorities",
     params(("kind" = String, Path, description = "people, places, terms or locations"),
-           ("q" = Option<String>, Query), ("vocabulary" = Option<String>, Query),
-           ("limit" = Option<u64>, Query), ("offset" = Option<u64>, Query)),
+           ("q" = Option<String>, Query, description = "words every name must contain (any language, variants too)"),
+           ("vocabulary" = Option<String>, Query), ("updated_since" = Option<String>, Query, description = "RFC 3339 instant"),
+           ("limit" = Option<u64>, Query, description = "1–200, default 50"), ("cursor" = Option<String>, Query, description = "next_cursor of the previous page")),
     responses((status = 200, body = AuthorityPage), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -73,32 +65,11 @@ pub async fn list(
     uri: axum::http::Uri,
 ) -> ApiResult<Json<AuthorityPage>> {
     let kind = kind_of(&kind)?;
-    let (mut q, mut vocab, mut limit, mut offset) = (String::new(), None, 50u64, 0u64);
-    for (k, v) in query_pairs(uri.query())? {
-        let num = |v: &str, max: u64| v.parse::<u64>().ok().filter(|n| *n <= max);
-        match k.as_str() {
-            "q" => q = v,
-            "vocabulary" if !v.is_empty() => vocab = Some(v),
-            "vocabulary" => {}
-            "limit" => {
-                limit = num(&v, 200)
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| Error::invalid("limit", "invalid_parameter", "1 to 200"))?
-            }
-            "offset" => {
-                offset = num(&v, 1_000_000)
-                    .ok_or_else(|| Error::invalid("offset", "invalid_parameter", "0 to 1000000"))?
-            }
-            other => {
-                return Err(Error::invalid(other, "invalid_parameter", "unknown parameter").into());
-            }
-        }
-    }
-    let (items, total) = st
-        .collections
-        .search_authorities(&actor, kind, vocab.as_deref(), &q, limit, offset)
-        .await?;
-    Ok(Json(AuthorityPage { items, total }))
+    let pairs = query_pairs(uri.query())?;
+    let q = AuthorityQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    Ok(Json(
+        st.collections.search_authorities(&actor, kind, &q).await?,
+    ))
 }
 
 /// Creates an authority.

@@ -5,7 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use uuid::Uuid;
+use vitrine_collections::AuthorityPage;
 use vitrine_collections::authority::{AuthorityInput, AuthoritySummary, Kind, vocabularies};
+use vitrine_collections::query::AuthorityQuery;
 use vitrine_kernel::{Actor, Error, Permission, Principal};
 
 use super::form::FormValues;
@@ -22,11 +24,10 @@ const PAGE: u64 = 50;
 struct ListPage<'a> {
     l: Layout<'a>,
     kind: Kind,
-    vocabulary: String,
-    q: String,
-    items: Vec<AuthoritySummary>,
-    total: u64,
-    offset: u64,
+    q: AuthorityQuery,
+    page: AuthorityPage,
+    /// The query string of this list without cursor (for page links).
+    qs: String,
     can_edit: bool,
 }
 
@@ -40,32 +41,19 @@ impl ListPage<'_> {
     fn vocabularies(&self) -> &'static [&'static str] {
         vocabularies(self.kind)
     }
-    fn next_offset(&self) -> Option<u64> {
-        (self.offset + PAGE < self.total).then_some(self.offset + PAGE)
-    }
-    fn prev_offset(&self) -> Option<u64> {
-        (self.offset > 0).then(|| self.offset.saturating_sub(PAGE))
-    }
-    fn enc(&self, s: &str) -> String {
-        vitrine_collections::query::percent(s)
+    fn is_vocabulary(&self, v: &str) -> bool {
+        self.q.vocabulary.as_deref() == Some(v)
     }
 }
 
-fn params(uri: &Uri) -> Result<(String, Option<String>, u64), Error> {
-    let (mut q, mut vocab, mut offset) = (String::new(), None, 0);
-    for (k, v) in query_pairs(uri.query())? {
-        match k.as_str() {
-            "q" => q = v,
-            "vocabulary" if !v.is_empty() => vocab = Some(v),
-            "offset" => {
-                offset = v
-                    .parse()
-                    .map_err(|_| Error::invalid("offset", "invalid_parameter", "a whole number"))?
-            }
-            _ => {}
-        }
+/// The list query of a request.
+fn list_query(uri: &Uri, limit: u64) -> Result<AuthorityQuery, Error> {
+    let pairs = query_pairs(uri.query())?;
+    let mut q = AuthorityQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    if !pairs.iter().any(|(k, _)| k == "limit") {
+        q.limit = limit;
     }
-    Ok((q, vocab, offset))
+    Ok(q)
 }
 
 pub async fn list(
@@ -76,16 +64,13 @@ pub async fn list(
 ) -> Response {
     let res = async {
         let kind = kind_of(&kind)?;
-        let (q, vocab, offset) = params(&uri)?;
-        let (items, total) = st
-            .collections
-            .search_authorities(&actor, kind, vocab.as_deref(), &q, PAGE, offset)
-            .await?;
-        Ok::<_, Error>((kind, q, vocab, offset, items, total))
+        let q = list_query(&uri, PAGE)?;
+        let page = st.collections.search_authorities(&actor, kind, &q).await?;
+        Ok::<_, Error>((kind, q, page))
     }
     .await;
     match res {
-        Ok((kind, q, vocab, offset, items, total)) => {
+        Ok((kind, q, page)) => {
             let tr = st.i18n.tr(user.lang);
             let title = tr.t(match kind {
                 Kind::Agent => "authority.people",
@@ -95,14 +80,13 @@ pub async fn list(
             });
             let l = Layout::new(&st, &user, "authorities", title);
             let can_edit = actor.can(Permission::AuthorityEdit);
+            let qs = q.to_query_string();
             render(&ListPage {
                 l,
                 kind,
-                vocabulary: vocab.unwrap_or_default(),
                 q,
-                items,
-                total,
-                offset,
+                page,
+                qs,
                 can_edit,
             })
         }
@@ -130,16 +114,14 @@ pub async fn pick(
     };
     let res = async {
         let kind = kind_of(&kind)?;
-        let (q, vocab, _) = params(&uri)?;
-        st.collections
-            .search_authorities(&actor, kind, vocab.as_deref(), &q, 12, 0)
-            .await
+        let q = list_query(&uri, 12)?;
+        st.collections.search_authorities(&actor, kind, &q).await
     }
     .await;
     match res {
-        Ok((items, _)) => render(&PickResults {
+        Ok(page) => render(&PickResults {
             l: Layout::new(&st, &user, "", ""),
-            items,
+            items: page.items,
         }),
         Err(e) => (StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     }
