@@ -61,6 +61,17 @@ pub fn vocabularies(kind: Kind) -> &'static [&'static str] {
     }
 }
 
+/// Records a problem unless `v` is one of the kind's vocabularies.
+pub fn check_vocabulary(kind: Kind, v: &str, p: &mut Problems) {
+    if !vocabularies(kind).contains(&v) {
+        p.add(
+            "vocabulary",
+            "unknown_vocabulary",
+            format!("one of {}", vocabularies(kind).join(", ")),
+        );
+    }
+}
+
 /// What a reference from a catalogue record must point at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expect {
@@ -198,13 +209,7 @@ impl AuthorityInput {
     /// Checks the fields for a kind; fields of other kinds must be empty.
     pub fn validate(&self, kind: Kind) -> Result<(), Error> {
         let mut p = Problems::default();
-        if !vocabularies(kind).contains(&self.vocabulary.as_str()) {
-            p.add(
-                "vocabulary",
-                "unknown_vocabulary",
-                format!("one of {}", vocabularies(kind).join(", ")),
-            );
-        }
+        check_vocabulary(kind, &self.vocabulary, &mut p);
         self.label.check("label", true, 300, &mut p);
         self.note.check("note", false, 20_000, &mut p);
         self.dates_display

@@ -26,6 +26,8 @@ macro_rules! code_enum {
             pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),+ } }
             /// Parses a stored code.
             pub fn parse(s: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.as_str() == s) }
+            /// Every code, for a message that lists the choices (`history, fine_arts, ...`).
+            pub fn choices() -> String { Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ") }
         }
     };
 }

@@ -124,6 +124,26 @@ fn bad(param: &str, msg: impl Into<String>) -> Error {
     Error::invalid(param, "invalid_parameter", msg)
 }
 
+/// An RFC 3339 instant parameter.
+fn parse_time(param: &str, v: &str) -> Result<DateTime<Utc>, Error> {
+    DateTime::parse_from_rfc3339(v)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| bad(param, "an RFC 3339 time such as 2026-01-31T08:00:00Z"))
+}
+
+/// A page size parameter.
+fn parse_limit(param: &str, v: &str) -> Result<u64, Error> {
+    v.parse::<u64>()
+        .ok()
+        .filter(|n| (1..=MAX_LIMIT).contains(n))
+        .ok_or_else(|| bad(param, format!("a whole number from 1 to {MAX_LIMIT}")))
+}
+
+/// A cursor parameter this server gave out.
+fn parse_cursor<T: serde::de::DeserializeOwned>(param: &str, v: &str) -> Result<T, Error> {
+    decode_cursor(v).ok_or_else(|| bad(param, "not a cursor this server gave out"))
+}
+
 impl ObjectQuery {
     /// Parses `key=value` pairs (already percent-decoded). Empty values count as absent,
     /// as an HTML form sends them.
@@ -134,7 +154,7 @@ impl ObjectQuery {
             limit: DEFAULT_LIMIT,
             ..Default::default()
         };
-        let mut cursor = None;
+        let mut cursor: Option<Cursor> = None;
         for (k, v) in pairs {
             let v = v.trim();
             if v.is_empty() {
@@ -142,42 +162,18 @@ impl ObjectQuery {
             }
             match k {
                 "department" => {
-                    q.department = Some(Department::parse(v).ok_or_else(|| {
-                        bad(
-                            k,
-                            format!(
-                                "one of {}",
-                                Department::ALL
-                                    .iter()
-                                    .map(|d| d.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        )
-                    })?)
-                }
-                "status" => {
-                    q.status = Some(ObjectStatus::parse(v).ok_or_else(|| {
-                        bad(
-                            k,
-                            format!(
-                                "one of {}",
-                                ObjectStatus::ALL
-                                    .iter()
-                                    .map(|d| d.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        )
-                    })?)
-                }
-                "updated_since" => {
-                    q.updated_since = Some(
-                        DateTime::parse_from_rfc3339(v)
-                            .map_err(|_| bad(k, "an RFC 3339 time such as 2026-01-31T08:00:00Z"))?
-                            .with_timezone(&Utc),
+                    q.department = Some(
+                        Department::parse(v)
+                            .ok_or_else(|| bad(k, format!("one of {}", Department::choices())))?,
                     )
                 }
+                "status" => {
+                    q.status = Some(
+                        ObjectStatus::parse(v)
+                            .ok_or_else(|| bad(k, format!("one of {}", ObjectStatus::choices())))?,
+                    )
+                }
+                "updated_since" => q.updated_since = Some(parse_time(k, v)?),
                 "q" => {
                     if v.chars().count() > 200 {
                         return Err(bad(k, "at most 200 characters"));
@@ -199,19 +195,8 @@ impl ObjectQuery {
                         )
                     })?
                 }
-                "limit" => {
-                    q.limit = v
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|n| (1..=MAX_LIMIT).contains(n))
-                        .ok_or_else(|| bad(k, format!("a whole number from 1 to {MAX_LIMIT}")))?
-                }
-                "cursor" => {
-                    cursor = Some(
-                        Cursor::decode(v)
-                            .ok_or_else(|| bad(k, "not a cursor this server gave out"))?,
-                    )
-                }
+                "limit" => q.limit = parse_limit(k, v)?,
+                "cursor" => cursor = Some(parse_cursor(k, v)?),
                 other => return Err(bad(other, "unknown parameter")),
             }
         }
@@ -314,26 +299,9 @@ impl AuthorityQuery {
                 "q" if v.chars().count() > 200 => return Err(bad(k, "at most 200 characters")),
                 "q" => q.q = v.to_owned(),
                 "vocabulary" => q.vocabulary = Some(v.to_owned()),
-                "updated_since" => {
-                    q.updated_since = Some(
-                        DateTime::parse_from_rfc3339(v)
-                            .map_err(|_| bad(k, "an RFC 3339 time such as 2026-01-31T08:00:00Z"))?
-                            .with_timezone(&Utc),
-                    )
-                }
-                "limit" => {
-                    q.limit = v
-                        .parse::<u64>()
-                        .ok()
-                        .filter(|n| (1..=MAX_LIMIT).contains(n))
-                        .ok_or_else(|| bad(k, format!("a whole number from 1 to {MAX_LIMIT}")))?
-                }
-                "cursor" => {
-                    q.cursor = Some(
-                        decode_cursor(v)
-                            .ok_or_else(|| bad(k, "not a cursor this server gave out"))?,
-                    )
-                }
+                "updated_since" => q.updated_since = Some(parse_time(k, v)?),
+                "limit" => q.limit = parse_limit(k, v)?,
+                "cursor" => q.cursor = Some(parse_cursor(k, v)?),
                 other => return Err(bad(other, "unknown parameter")),
             }
         }

@@ -733,14 +733,10 @@ impl Collections {
         q: &AuthorityQuery,
     ) -> Result<AuthorityPage> {
         Self::authority_read(actor, kind)?;
-        if let Some(v) = &q.vocabulary
-            && !crate::authority::vocabularies(kind).contains(&v.as_str())
-        {
-            return Err(Error::invalid(
-                "vocabulary",
-                "unknown_vocabulary",
-                format!("one of {}", crate::authority::vocabularies(kind).join(", ")),
-            ));
+        if let Some(v) = &q.vocabulary {
+            let mut p = Problems::default();
+            crate::authority::check_vocabulary(kind, v, &mut p);
+            p.finish()?;
         }
         let (rows, total, next) = store::search_authorities(self.db.conn(), kind, q).await?;
         let items = rows

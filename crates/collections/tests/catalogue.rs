@@ -7,8 +7,8 @@ use vitrine_collections::authority::{AuthorityInput, Kind};
 use vitrine_collections::model::{Confidential, Money, ObjectInput};
 use vitrine_collections::query::{AuthorityQuery, ObjectQuery};
 use vitrine_kernel::migrate::KERNEL_MIGRATIONS;
-use vitrine_kernel::testing::{TestDb, all_engines};
 use vitrine_kernel::{Actor, Error, Lang, LangText, Principal, Role};
+use vitrine_testkit::{TestDb, all_engines};
 
 fn as_role(role: Role) -> Actor {
     Actor::User(Principal {

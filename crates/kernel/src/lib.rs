@@ -12,8 +12,6 @@ pub mod error;
 pub mod ids;
 pub mod langtext;
 pub mod migrate;
-#[doc(hidden)]
-pub mod testing;
 
 pub use auth::{Actor, Permission, Principal, Role};
 pub use db::Db;

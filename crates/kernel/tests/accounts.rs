@@ -4,8 +4,8 @@ use serde_json::json;
 use vitrine_kernel::accounts::{Accounts, NewUser};
 use vitrine_kernel::audit::{self, Action, Change};
 use vitrine_kernel::migrate::KERNEL_MIGRATIONS;
-use vitrine_kernel::testing::all_engines;
 use vitrine_kernel::{Actor, Error, Role};
+use vitrine_testkit::all_engines;
 
 fn new_user(name: &str, role: Role) -> NewUser {
     NewUser {
@@ -162,7 +162,7 @@ async fn audit_history_is_redacted_and_rolled_back_with_its_transaction() {
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     use sea_orm::{ConnectionTrait, Statement};
-    let t = vitrine_kernel::testing::sqlite(&[KERNEL_MIGRATIONS]).await;
+    let t = vitrine_testkit::sqlite(&[KERNEL_MIGRATIONS]).await;
     let row =
         t.db.conn()
             .query_one_raw(Statement::from_string(

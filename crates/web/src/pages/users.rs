@@ -60,6 +60,19 @@ async fn show(
     }
 }
 
+/// The page again, with what was refused.
+async fn refused(st: &AppState, actor: &Actor, user: &Principal, e: Error) -> Response {
+    show(
+        st,
+        actor,
+        user,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(e.to_string()),
+        None,
+    )
+    .await
+}
+
 pub async fn list(State(st): State<AppState>, Staff { actor, user }: Staff) -> Response {
     show(&st, &actor, &user, StatusCode::OK, None, None).await
 }
@@ -100,15 +113,7 @@ pub async fn create(
             .await
         }
         Err(e @ (Error::Invalid(_) | Error::Conflict { .. })) => {
-            show(
-                &st,
-                &actor,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(e.to_string()),
-                None,
-            )
-            .await
+            refused(&st, &actor, &user, e).await
         }
         Err(e) => error_page(&st, &user, e),
     }
@@ -132,17 +137,7 @@ pub async fn update(
     .await;
     match res {
         Ok(()) => Redirect::to("/staff/users").into_response(),
-        Err(e @ Error::Invalid(_)) => {
-            show(
-                &st,
-                &actor,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(e.to_string()),
-                None,
-            )
-            .await
-        }
+        Err(e @ Error::Invalid(_)) => refused(&st, &actor, &user, e).await,
         Err(e) => error_page(&st, &user, e),
     }
 }

@@ -10,8 +10,8 @@ use tower::ServiceExt;
 use vitrine_collections::Collections;
 use vitrine_kernel::accounts::{Accounts, NewUser};
 use vitrine_kernel::migrate::KERNEL_MIGRATIONS;
-use vitrine_kernel::testing::{TestDb, all_engines};
 use vitrine_kernel::{Actor, Role};
+use vitrine_testkit::{TestDb, all_engines};
 use vitrine_web::{AppState, WebConfig};
 
 pub const PASSWORD: &str = "correct horse battery";

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::db::{Db, sqlite_url};
-use crate::migrate::{self, Migration};
+use vitrine_kernel::db::{Db, sqlite_url};
+use vitrine_kernel::migrate::{self, Migration};
 
 /// A migrated database for one test; removes its SQLite files when dropped.
 pub struct TestDb {
