@@ -260,6 +260,71 @@ pub(crate) async fn get_object(
     m.map(|m| decode_object(m, with_confidential)).transpose()
 }
 
+/// Live objects among `ids`, with the confidential part when asked.
+pub(crate) async fn live_objects(
+    c: &impl ConnectionTrait,
+    ids: &[Uuid],
+    with_confidential: bool,
+) -> Result<Vec<StoredObject>> {
+    ob::Entity::find()
+        .filter(ob::Column::Id.is_in(ids.iter().copied()))
+        .filter(ob::Column::DeletedAt.is_null())
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|m| decode_object(m, with_confidential))
+        .collect()
+}
+
+/// Live objects in id order after `after`, confidential part included.
+pub(crate) async fn scan_objects(
+    c: &impl ConnectionTrait,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<Vec<StoredObject>> {
+    let mut q = ob::Entity::find().filter(ob::Column::DeletedAt.is_null());
+    if let Some(a) = after {
+        q = q.filter(ob::Column::Id.gt(a));
+    }
+    q.order_by_asc(ob::Column::Id)
+        .limit(limit)
+        .all(c)
+        .await?
+        .into_iter()
+        .map(|m| decode_object(m, true))
+        .collect()
+}
+
+/// How many live objects there are.
+pub(crate) async fn count_live_objects(c: &impl ConnectionTrait) -> Result<u64> {
+    Ok(ob::Entity::find()
+        .filter(ob::Column::DeletedAt.is_null())
+        .count(c)
+        .await?)
+}
+
+/// Live objects that name an authority in a column or anywhere in their data.
+pub(crate) async fn objects_referencing(c: &impl ConnectionTrait, id: Uuid) -> Result<Vec<Uuid>> {
+    Ok(ob::Entity::find()
+        .select_only()
+        .column(ob::Column::Id)
+        .filter(ob::Column::DeletedAt.is_null())
+        .filter(references(id))
+        .into_tuple::<Uuid>()
+        .all(c)
+        .await?)
+}
+
+/// Records that point at `id`: the indexed columns, or the id inside `data` (repeatable
+/// references such as materials and makers; a scan, fine for rare authority changes).
+fn references(id: Uuid) -> Condition {
+    Condition::any()
+        .add(ob::Column::ObjectNameId.eq(id))
+        .add(ob::Column::CollectionId.eq(id))
+        .add(ob::Column::PeriodId.eq(id))
+        .add(Expr::expr(Expr::cust("CAST(data AS TEXT)")).like(format!("%{id}%")))
+}
+
 /// The current version of a live object, if any.
 pub(crate) async fn object_version(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<i64>> {
     Ok(ob::Entity::find_by_id(id)
@@ -632,18 +697,9 @@ pub(crate) async fn authority_in_use(c: &impl ConnectionTrait, id: Uuid) -> Resu
     if children > 0 {
         return Ok(true);
     }
-    // Repeatable references (materials, makers...) live inside `data`; a rare delete can
-    // afford the scan.
-    let pat = format!("%{id}%");
     let objects = ob::Entity::find()
         .filter(ob::Column::DeletedAt.is_null())
-        .filter(
-            Condition::any()
-                .add(ob::Column::ObjectNameId.eq(id))
-                .add(ob::Column::CollectionId.eq(id))
-                .add(ob::Column::PeriodId.eq(id))
-                .add(Expr::expr(Expr::cust("CAST(data AS TEXT)")).like(pat)),
-        )
+        .filter(references(id))
         .count(c)
         .await?;
     Ok(objects > 0)
@@ -663,4 +719,15 @@ pub(crate) async fn authority_version(
         .into_tuple::<i64>()
         .one(c)
         .await?)
+}
+
+/// Every live authority.
+pub(crate) async fn all_authorities(c: &impl ConnectionTrait) -> Result<Vec<StoredAuthority>> {
+    au::Entity::find()
+        .filter(au::Column::DeletedAt.is_null())
+        .all(c)
+        .await?
+        .into_iter()
+        .map(decode_authority)
+        .collect()
 }

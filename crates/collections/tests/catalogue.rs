@@ -7,18 +7,8 @@ use vitrine_collections::authority::{AuthorityInput, Kind};
 use vitrine_collections::model::{Confidential, Money, ObjectInput};
 use vitrine_collections::query::{AuthorityQuery, ObjectQuery};
 use vitrine_kernel::migrate::KERNEL_MIGRATIONS;
-use vitrine_kernel::{Actor, Error, Lang, LangText, Principal, Role};
-use vitrine_testkit::{TestDb, all_engines};
-
-fn as_role(role: Role) -> Actor {
-    Actor::User(Principal {
-        user_id: Uuid::now_v7(),
-        username: role.as_str().into(),
-        display_name: "t".into(),
-        role,
-        lang: Lang::En,
-    })
-}
+use vitrine_kernel::{Actor, Error, LangText, Role};
+use vitrine_testkit::{TestDb, all_engines, as_role};
 
 async fn engines() -> Vec<TestDb> {
     all_engines(&[KERNEL_MIGRATIONS, vitrine_collections::MIGRATIONS]).await

@@ -74,7 +74,7 @@ impl Role {
                 matches!(self, Role::Admin | Role::Registrar | Role::Curator)
             }
             CatalogueDelete | ConfidentialRead => matches!(self, Role::Admin | Role::Registrar),
-            UsersManage => self == Role::Admin,
+            UsersManage | SystemManage => self == Role::Admin,
         }
     }
 }
@@ -98,6 +98,8 @@ pub enum Permission {
     OwnTokens,
     /// Manage accounts.
     UsersManage,
+    /// Run maintenance: rebuild indexes, see their state.
+    SystemManage,
 }
 
 /// A signed-in person.
@@ -181,6 +183,7 @@ fn describe(p: Permission) -> &'static str {
         Permission::AuditRead => "read change history",
         Permission::OwnTokens => "manage API tokens",
         Permission::UsersManage => "manage accounts",
+        Permission::SystemManage => "run maintenance such as rebuilding the search index",
     }
 }
 

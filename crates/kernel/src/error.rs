@@ -65,6 +65,12 @@ pub enum Error {
     /// A database failure (a bug or an outage, never the caller's fault).
     #[error("database error: {0}")]
     Db(#[from] sea_orm::DbErr),
+    /// Query parameters that cannot be used (400), each naming its parameter.
+    #[error("invalid parameters: {}", summary(.0))]
+    InvalidParameters(Vec<FieldError>),
+    /// The service cannot answer right now (503), e.g. the search index is being built.
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything else that is our fault.
     #[error("internal error: {0}")]
     Internal(String),
@@ -82,6 +88,16 @@ impl Error {
     /// A single-field validation error.
     pub fn invalid(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
         Error::Invalid(vec![FieldError::new(field, code, message)])
+    }
+}
+
+impl Error {
+    /// The same field errors, as a 400 about query parameters rather than a 422 about a body.
+    pub fn into_parameters(self) -> Self {
+        match self {
+            Error::Invalid(v) => Error::InvalidParameters(v),
+            e => e,
+        }
     }
 }
 

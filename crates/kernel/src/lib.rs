@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod langtext;
 pub mod migrate;
+pub mod outbox;
 
 pub use auth::{Actor, Permission, Principal, Role};
 pub use db::Db;

@@ -137,3 +137,14 @@ async fn drop_stale(admin: &Db, now: i64) {
         }
     }
 }
+
+/// A signed-in staff member of a role (a fresh id each time), for service tests.
+pub fn as_role(role: vitrine_kernel::Role) -> vitrine_kernel::Actor {
+    vitrine_kernel::Actor::User(vitrine_kernel::Principal {
+        user_id: uuid::Uuid::now_v7(),
+        username: role.as_str().into(),
+        display_name: "t".into(),
+        role,
+        lang: vitrine_kernel::Lang::En,
+    })
+}

@@ -75,6 +75,12 @@ enum Command {
         #[command(subcommand)]
         action: UserCommand,
     },
+    /// Rebuild the search index from the database, with a progress bar. A server running
+    /// on the same data switches to the new index when it is complete.
+    Reindex {
+        #[command(flatten)]
+        at: Where,
+    },
     /// Bring the database schema up to date and exit.
     Migrate {
         #[command(flatten)]
@@ -116,7 +122,10 @@ fn load(at: &Where, listen: Option<SocketAddr>) -> anyhow::Result<Config> {
 }
 
 async fn serve(museum: Museum, cfg: &Config) -> anyhow::Result<()> {
-    let app = vitrine_web::router(museum.app(cfg));
+    let search = museum.search(cfg).await?;
+    // Follows the outbox; builds the index first when there is none.
+    search.spawn_follower();
+    let app = vitrine_web::router(museum.app(cfg, search));
     let listener = TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
@@ -127,6 +136,34 @@ async fn serve(museum: Museum, cfg: &Config) -> anyhow::Result<()> {
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;
+    museum.db.close().await?;
+    Ok(())
+}
+
+async fn reindex(museum: Museum, cfg: &Config) -> anyhow::Result<()> {
+    let search = museum.search(cfg).await?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} records  {per_sec}  eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = search
+        .rebuild(&|done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await?;
+    bar.finish_and_clear();
+    println!(
+        "search index {} built: {} records ({} public) in {:.1} s, {:.1} MB",
+        report.generation,
+        report.staff_documents,
+        report.public_documents,
+        report.seconds,
+        report.size_bytes as f64 / 1e6
+    );
     museum.db.close().await?;
     Ok(())
 }
@@ -171,6 +208,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 serve(museum, &cfg).await
             }
+        }
+        Command::Reindex { at } => {
+            let cfg = load(&at, None)?;
+            let museum = Museum::open(&cfg).await?;
+            reindex(museum, &cfg).await
         }
         Command::Migrate { at } => {
             let cfg = load(&at, None)?;

@@ -6,6 +6,7 @@ use vitrine_collections::model::NumberRule;
 use vitrine_kernel::accounts::Accounts;
 use vitrine_kernel::migrate::{self, KERNEL_MIGRATIONS};
 use vitrine_kernel::{Db, LangText};
+use vitrine_search::Search;
 use vitrine_web::{AppState, WebConfig};
 
 use crate::config::Config;
@@ -21,8 +22,11 @@ pub struct Museum {
 }
 
 /// Every domain's migrations, in dependency order.
-pub const ALL_MIGRATIONS: [&[migrate::Migration]; 2] =
-    [KERNEL_MIGRATIONS, vitrine_collections::MIGRATIONS];
+pub const ALL_MIGRATIONS: [&[migrate::Migration]; 3] = [
+    KERNEL_MIGRATIONS,
+    vitrine_collections::MIGRATIONS,
+    vitrine_search::MIGRATIONS,
+];
 
 impl Museum {
     /// Opens (and creates) the database and brings its schema up to date.
@@ -50,13 +54,18 @@ impl Museum {
         })
     }
 
+    /// Opens the search index (`DATA/index`); only commands that search or index need it.
+    pub async fn search(&self, cfg: &Config) -> anyhow::Result<Search> {
+        Ok(Search::open(cfg.data.join("index"), self.collections.clone()).await?)
+    }
+
     /// The web application over this museum.
-    pub fn app(&self, cfg: &Config) -> AppState {
+    pub fn app(&self, cfg: &Config, search: Search) -> AppState {
         let web = WebConfig {
             secure_cookies: cfg.secure_cookies,
             max_body_bytes: cfg.max_body_bytes,
             museum_name: LangText::zh_en(&cfg.museum_name_zh, &cfg.museum_name_en),
         };
-        AppState::new(self.collections.clone(), self.accounts.clone(), web)
+        AppState::new(self.collections.clone(), self.accounts.clone(), search, web)
     }
 }

@@ -28,6 +28,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../static/vitrine.js"),
     ),
     (
+        "search.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/search.js"),
+    ),
+    (
         "api-docs.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../static/api-docs.js"),

@@ -262,6 +262,17 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
 /// A submitted HTML form as `(name, value)` pairs, in order.
 pub struct FormPairs(pub Vec<(String, String)>);
 
+impl FormPairs {
+    /// The first value of a field (empty when absent).
+    pub fn get(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+}
+
 impl<S: Send + Sync> FromRequest<S> for FormPairs {
     type Rejection = ApiError;
 

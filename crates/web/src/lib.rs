@@ -13,13 +13,14 @@ pub mod i18n;
 pub mod pages;
 pub mod problem;
 pub mod public;
+pub mod search_view;
 pub mod state;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -65,6 +66,24 @@ pub fn router(state: AppState) -> Router {
                 .delete(authorities::delete),
         )
         .route("/api/v1/{kind}/{id}/history", get(authorities::history))
+        .route("/api/v1/search", get(api::search::search))
+        .route("/api/v1/search/suggest", get(api::search::suggest))
+        .route("/api/v1/search/export.csv", get(api::search::export_csv))
+        .route("/api/v1/search/status", get(api::search::status))
+        .route("/api/v1/search/reindex", post(api::search::reindex))
+        .route(
+            "/api/v1/saved-searches",
+            get(api::search::saved_list).post(api::search::saved_create),
+        )
+        .route(
+            "/api/v1/saved-searches/{id}",
+            delete(api::search::saved_delete),
+        )
+        .route("/api/public/v1/search", get(api::search::public_search))
+        .route(
+            "/api/public/v1/search/suggest",
+            get(api::search::public_suggest),
+        )
         .route("/api/public/v1/objects", get(api::public::list))
         .route("/api/public/v1/objects/{id}", get(api::public::get))
         .route("/api/openapi.json", get(openapi::json))

@@ -81,6 +81,15 @@ impl From<Error> for Problem {
                 p
             }
             Error::BadRequest(_) => Problem::new(StatusCode::BAD_REQUEST, "bad-request", detail),
+            Error::InvalidParameters(errors) => {
+                let mut p = Problem::new(StatusCode::BAD_REQUEST, "invalid-parameters", detail);
+                p.field = errors.first().map(|f| f.field.clone());
+                p.errors = errors;
+                p
+            }
+            Error::Unavailable(_) => {
+                Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
+            }
             Error::NotFound { .. } => Problem::new(StatusCode::NOT_FOUND, "not-found", detail),
             Error::Conflict { field, .. } => {
                 let mut p = Problem::new(StatusCode::CONFLICT, "conflict", detail);

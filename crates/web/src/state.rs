@@ -5,6 +5,7 @@ use std::sync::Arc;
 use vitrine_collections::Collections;
 use vitrine_kernel::LangText;
 use vitrine_kernel::accounts::Accounts;
+use vitrine_search::Search;
 
 use crate::i18n::I18n;
 
@@ -36,6 +37,8 @@ pub struct AppState {
     pub collections: Collections,
     /// Accounts, sessions, tokens.
     pub accounts: Accounts,
+    /// The search index.
+    pub search: Search,
     /// Settings.
     pub cfg: Arc<WebConfig>,
     /// Interface strings.
@@ -44,10 +47,16 @@ pub struct AppState {
 
 impl AppState {
     /// Wires the services.
-    pub fn new(collections: Collections, accounts: Accounts, cfg: WebConfig) -> Self {
+    pub fn new(
+        collections: Collections,
+        accounts: Accounts,
+        search: Search,
+        cfg: WebConfig,
+    ) -> Self {
         AppState {
             collections,
             accounts,
+            search,
             cfg: Arc::new(cfg),
             i18n: Arc::new(I18n::load()),
         }

@@ -4,6 +4,7 @@ pub mod authorities;
 pub mod objects;
 pub mod openapi;
 pub mod public;
+pub mod search;
 pub mod session;
 
 use uuid::Uuid;

@@ -5,7 +5,7 @@ use axum::response::{Html, IntoResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{authorities, objects, public, session};
+use crate::api::{authorities, objects, public, search, session};
 
 struct Bearer;
 
@@ -30,10 +30,14 @@ impl Modify for Bearer {
         authorities::list, authorities::create, authorities::get, authorities::put, authorities::delete, authorities::history,
         session::login, session::logout, session::list_tokens, session::create_token, session::revoke_token,
         public::list, public::get,
+        search::search, search::suggest, search::export_csv, search::status, search::reindex,
+        search::saved_list, search::saved_create, search::saved_delete,
+        search::public_search, search::public_suggest,
     ),
     modifiers(&Bearer),
     tags((name = "objects", description = "Catalogue records"), (name = "authorities", description = "People, places, terms, locations"),
-         (name = "session", description = "Sign-in and API tokens"), (name = "public", description = "Published records, no sign-in"))
+         (name = "session", description = "Sign-in and API tokens"), (name = "public", description = "Published records, no sign-in"),
+         (name = "search", description = "Full-text search with facets, suggestions, export, saved searches"))
 )]
 pub struct ApiDoc;
 

@@ -81,13 +81,8 @@ fn cookie(st: &AppState, name: &str, value: &str, max_age: i64) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-pub async fn submit(State(st): State<AppState>, parts: Parts, FormPairs(f): FormPairs) -> Response {
-    let get = |k: &str| {
-        f.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+pub async fn submit(State(st): State<AppState>, parts: Parts, form: FormPairs) -> Response {
+    let get = |k: &str| form.get(k);
     let lang = visitor_lang(&parts.headers);
     let next = safe_next(Some(&get("next")));
     if !same_origin(&parts) {
@@ -145,14 +140,9 @@ pub async fn logout(State(st): State<AppState>, parts: Parts) -> Response {
 pub async fn set_lang(
     State(st): State<AppState>,
     Caller(actor): Caller,
-    FormPairs(f): FormPairs,
+    form: FormPairs,
 ) -> Response {
-    let get = |k: &str| {
-        f.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| form.get(k);
     let lang = Lang::parse(&get("lang")).unwrap_or_default();
     if actor.user_id().is_some()
         && let Err(e) = st.accounts.set_lang(&actor, lang).await

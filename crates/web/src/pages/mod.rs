@@ -6,6 +6,7 @@ mod form;
 mod login;
 mod object_form;
 mod objects;
+mod search;
 mod tokens;
 mod users;
 
@@ -47,6 +48,9 @@ pub fn routes() -> Router<AppState> {
             get(authorities::edit_form).post(authorities::save),
         )
         .route("/staff/pick/{kind}", get(authorities::pick))
+        .route("/staff/search", get(search::page))
+        .route("/staff/search/saved", post(search::save))
+        .route("/staff/search/saved/{id}/delete", post(search::delete))
         .route("/staff/tokens", get(tokens::list).post(tokens::create))
         .route("/staff/tokens/{id}/revoke", post(tokens::revoke))
         .route("/staff/users", get(users::list).post(users::create))

@@ -47,14 +47,9 @@ pub async fn list(State(st): State<AppState>, Staff { actor, user }: Staff) -> R
 pub async fn create(
     State(st): State<AppState>,
     Staff { actor, user }: Staff,
-    FormPairs(f): FormPairs,
+    form: FormPairs,
 ) -> Response {
-    let get = |k: &str| {
-        f.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| form.get(k).trim().to_owned();
     let days = get("days");
     let days = if days.is_empty() {
         Ok(None)

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .route("/collection", get(collection))
         .route("/collection/{id}", get(object))
+        .route("/search", get(search))
 }
 
 /// What the public layout shows around every page.
@@ -259,4 +260,38 @@ async fn object(
         }
         Err(e) => public_error(&st, lang, &uri, e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "public/search.html")]
+struct SearchPage<'a> {
+    l: PublicLayout<'a>,
+    v: crate::search_view::SearchView,
+    suggest_url: &'static str,
+    object_base: &'static str,
+}
+
+async fn search(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Response {
+    use crate::search_view::SearchView;
+    let (lang, remember) = lang_of(&uri, &headers);
+    let tr = st.i18n.tr(lang);
+    let v = match crate::api::search::request_of(&uri, true) {
+        Ok(mut req) => {
+            req.lang = lang;
+            let r = st.search.search_public(&req).await;
+            SearchView::new("/search", tr, &req, r)
+        }
+        Err(e) => SearchView::refused("/search", tr, e),
+    };
+    let l = layout(&st, lang, tr.t("search.title").to_owned(), &uri);
+    finish(
+        render(&SearchPage {
+            l,
+            v,
+            suggest_url: "/api/public/v1/search/suggest",
+            object_base: "/collection",
+        }),
+        lang,
+        remember,
+    )
 }

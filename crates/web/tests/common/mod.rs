@@ -21,6 +21,14 @@ pub struct Site {
     pub engine: &'static str,
     pub app: Router,
     pub db: TestDb,
+    pub search: vitrine_search::Search,
+    index_dir: std::path::PathBuf,
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.index_dir);
+    }
 }
 
 pub async fn sites() -> Vec<Site> {
@@ -29,7 +37,13 @@ pub async fn sites() -> Vec<Site> {
 
 pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
     let mut out = Vec::new();
-    for t in all_engines(&[KERNEL_MIGRATIONS, vitrine_collections::MIGRATIONS]).await {
+    for t in all_engines(&[
+        KERNEL_MIGRATIONS,
+        vitrine_collections::MIGRATIONS,
+        vitrine_search::MIGRATIONS,
+    ])
+    .await
+    {
         let accounts = Accounts::new(t.db.clone());
         for role in Role::ALL {
             let u = NewUser {
@@ -43,10 +57,18 @@ pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
                 .await
                 .unwrap();
         }
-        let state = AppState::new(Collections::new(t.db.clone()), accounts, cfg.clone());
+        let collections = Collections::new(t.db.clone());
+        let dir = std::env::temp_dir().join(format!("vt-web-index-{}", uuid::Uuid::now_v7()));
+        let search = vitrine_search::Search::open(&dir, collections.clone())
+            .await
+            .unwrap();
+        search.spawn_follower();
+        let state = AppState::new(collections, accounts, search.clone(), cfg.clone());
         out.push(Site {
             engine: t.engine,
             app: vitrine_web::router(state),
+            search,
+            index_dir: dir,
             db: t,
         });
     }

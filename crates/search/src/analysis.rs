@@ -1,0 +1,308 @@
+//! Turning text into index terms, the same way for records and for queries.
+//!
+//! - Chinese: traditional characters are folded to simplified (so 青花 and 靑花/繁體
+//!   find each other), then jieba cuts words, with a museum dictionary of dynasties,
+//!   wares, kilns, techniques and places (`dict/museum.txt`). Records are cut in search
+//!   mode (a long word also yields its dictionary sub-words); queries in precise mode.
+//! - English: words, lower-cased, accents folded, Snowball-stemmed.
+//! - Pinyin: each Chinese character becomes its toneless syllable, so `qinghua` and
+//!   `qing hua` reach 青花.
+//!
+//! Records' tokens are made here once and handed to tantivy pre-tokenized, so one cut
+//! feeds both a field of its own and the catch-all fields.
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use jieba_rs::Jieba;
+use pinyin::ToPinyin;
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    TextAnalyzer, Token,
+};
+
+/// Positions left between two values of one field, so a phrase never spans them.
+pub const VALUE_GAP: usize = 50;
+/// Longest word kept (longer ones are noise: hashes, run-together text).
+const MAX_WORD: usize = 40;
+
+thread_local! {
+    static ENGLISH: RefCell<TextAnalyzer> = RefCell::new(english());
+}
+
+fn english() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_WORD))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Whether a character is a CJK ideograph (the ranges Chinese text uses).
+pub fn is_han(c: char) -> bool {
+    matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
+}
+
+/// Simplified form of `text`, character for character (offsets stay valid because each
+/// character keeps its UTF-8 length; when one would not, the text is left as it was).
+pub fn fold(text: &str) -> String {
+    if !text.chars().any(is_han) {
+        return text.to_owned();
+    }
+    let s = fast2s::convert(text);
+    if s.len() == text.len() {
+        s
+    } else {
+        text.to_owned()
+    }
+}
+
+/// The analyzers: one jieba with the museum dictionary, and the set of pinyin syllables.
+pub struct Analyzer {
+    jieba: Jieba,
+    syllables: HashSet<String>,
+    longest_syllable: usize,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Analyzer {
+    /// Loads jieba's dictionary plus the museum's (a few hundred milliseconds, once).
+    pub fn new() -> Self {
+        let mut jieba = Jieba::new();
+        for line in include_str!("../dict/museum.txt").lines() {
+            let mut parts = line.split_whitespace();
+            let Some(word) = parts.next().filter(|w| !w.starts_with('#')) else {
+                continue;
+            };
+            let freq = parts.next().and_then(|f| f.parse().ok());
+            jieba.add_word(word, freq, parts.next());
+        }
+        let mut syllables = HashSet::new();
+        for c in (0x4E00u32..=0x9FFF).filter_map(char::from_u32) {
+            if let Some(p) = c.to_pinyin() {
+                syllables.insert(p.plain().to_owned());
+            }
+        }
+        let longest_syllable = syllables.iter().map(|s| s.len()).max().unwrap_or(6);
+        Analyzer {
+            jieba,
+            syllables,
+            longest_syllable,
+        }
+    }
+
+    /// Chinese tokens of a record's text, appended with positions from `*pos`.
+    pub fn zh(&self, text: &str, out: &mut Vec<Token>, pos: &mut usize) {
+        let folded = fold(text);
+        for t in self.jieba.cut_for_search(&folded, true) {
+            if let Some(term) = zh_term(t.word) {
+                out.push(token(term, t.byte_start, t.byte_end, *pos));
+                *pos += 1;
+            }
+        }
+        *pos += VALUE_GAP;
+    }
+
+    /// English tokens of a record's text.
+    pub fn en(&self, text: &str, out: &mut Vec<Token>, pos: &mut usize) {
+        ENGLISH.with(|a| {
+            let mut a = a.borrow_mut();
+            let mut s = a.token_stream(text);
+            let base = *pos;
+            let mut last = 0;
+            s.process(&mut |t: &Token| {
+                let mut t = t.clone();
+                t.position += base;
+                last = t.position + 1;
+                out.push(t);
+            });
+            *pos = last.max(base) + VALUE_GAP;
+        });
+    }
+
+    /// Pinyin syllables of the Chinese characters of a record's text.
+    pub fn pinyin(&self, text: &str, out: &mut Vec<Token>, pos: &mut usize) {
+        let folded = fold(text);
+        for (i, c) in folded.char_indices() {
+            if let Some(p) = c.to_pinyin() {
+                out.push(token(p.plain().to_owned(), i, i + c.len_utf8(), *pos));
+                *pos += 1;
+            }
+        }
+        *pos += VALUE_GAP;
+    }
+
+    /// Chinese characters and overlapping pairs of them (青花瓶 → 青 青花 花 花瓶 瓶), a
+    /// character and the pair it starts sharing a position. Any run of characters is then
+    /// found as a phrase of pairs (one character as itself), whatever word boundaries
+    /// jieba chose in this record's context.
+    pub fn char_grams(&self, text: &str, out: &mut Vec<Token>, pos: &mut usize) {
+        let folded = fold(text);
+        let chars: Vec<(usize, char)> = folded.char_indices().collect();
+        for (k, &(i, c)) in chars.iter().enumerate() {
+            if !is_han(c) {
+                // Keep a phrase from spanning punctuation or Latin text.
+                *pos += 2;
+                continue;
+            }
+            let end = i + c.len_utf8();
+            out.push(token(c.to_string(), i, end, *pos));
+            if let Some(&(j, d)) = chars.get(k + 1).filter(|(_, d)| is_han(*d)) {
+                out.push(token(format!("{c}{d}"), i, j + d.len_utf8(), *pos));
+            }
+            *pos += 1;
+        }
+        *pos += VALUE_GAP;
+    }
+
+    /// How a query's run of Chinese characters is looked up in the character field: one
+    /// character as itself, longer runs as their pairs in order.
+    pub fn gram_terms(&self, run: &str) -> Vec<String> {
+        let chars: Vec<char> = fold(run).chars().collect();
+        if chars.len() == 1 {
+            return vec![chars[0].to_string()];
+        }
+        chars.windows(2).map(|w| w.iter().collect()).collect()
+    }
+
+    /// Chinese terms of a query word, in order (precise cut).
+    pub fn zh_terms(&self, text: &str) -> Vec<String> {
+        let folded = fold(text);
+        self.jieba
+            .cut(&folded, true)
+            .into_iter()
+            .filter_map(|t| zh_term(t.word))
+            .collect()
+    }
+
+    /// English terms of a query word or phrase, in order.
+    pub fn en_terms(&self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut pos = 0;
+        self.en(text, &mut out, &mut pos);
+        out.into_iter().map(|t| t.text).collect()
+    }
+
+    /// Splits a run of Latin letters into pinyin syllables (`qinghua` → `qing hua`),
+    /// preferring the fewest syllables; `None` when it is not pinyin.
+    pub fn split_pinyin(&self, word: &str) -> Option<Vec<String>> {
+        let w = word.to_ascii_lowercase().replace(['ü', 'v'], "v");
+        if w.is_empty() || w.len() > 60 || !w.bytes().all(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        // best[i]: fewest syllables covering w[..i], with the start of the last one.
+        let n = w.len();
+        let mut best: Vec<Option<(usize, usize)>> = vec![None; n + 1];
+        best[0] = Some((0, 0));
+        for end in 1..=n {
+            for start in end.saturating_sub(self.longest_syllable)..end {
+                let Some((count, _)) = best[start] else {
+                    continue;
+                };
+                if self.syllables.contains(&w[start..end])
+                    && best[end].is_none_or(|(c, _)| count + 1 < c)
+                {
+                    best[end] = Some((count + 1, start));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut end = n;
+        while end > 0 {
+            let (_, start) = best[end]?;
+            out.push(w[start..end].to_owned());
+            end = start;
+        }
+        out.reverse();
+        Some(out)
+    }
+
+    /// Whether a word is a pinyin syllable.
+    pub fn is_syllable(&self, s: &str) -> bool {
+        self.syllables.contains(s)
+    }
+}
+
+/// The term jieba's word becomes: lower-cased; punctuation and spaces dropped.
+fn zh_term(word: &str) -> Option<String> {
+    let w = word.trim();
+    if w.is_empty() || w.len() > MAX_WORD * 3 || !w.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    Some(w.to_lowercase())
+}
+
+fn token(text: String, from: usize, to: usize, position: usize) -> Token {
+    Token {
+        offset_from: from,
+        offset_to: to,
+        position,
+        text,
+        position_length: 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zh(a: &Analyzer, s: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        a.zh(s, &mut out, &mut 0);
+        out.into_iter().map(|t| t.text).collect()
+    }
+
+    #[test]
+    fn chinese_words_come_from_the_museum_dictionary() {
+        let a = Analyzer::new();
+        let t = zh(&a, "明代青花缠枝莲纹梅瓶");
+        for w in ["青花", "缠枝莲纹", "梅瓶"] {
+            assert!(t.contains(&w.to_owned()), "{w} in {t:?}");
+        }
+        assert!(zh(&a, "石湾窑仿钧釉塑像").contains(&"石湾窑".to_owned()));
+    }
+
+    #[test]
+    fn traditional_folds_to_simplified_with_offsets_intact() {
+        let a = Analyzer::new();
+        assert!(zh(&a, "明代青花瓷瓶").contains(&"青花".to_owned()));
+        let mut out = Vec::new();
+        let text = "廣彩人物紋碗";
+        a.zh(text, &mut out, &mut 0);
+        let first = &out[0];
+        assert_eq!(first.text, "广彩");
+        assert_eq!(&text[first.offset_from..first.offset_to], "廣彩");
+        assert_eq!(a.zh_terms("廣彩"), vec!["广彩"]);
+    }
+
+    #[test]
+    fn english_is_stemmed_and_folded() {
+        let a = Analyzer::new();
+        assert_eq!(a.en_terms("Vases, Décor"), vec!["vase", "decor"]);
+    }
+
+    #[test]
+    fn pinyin_splits_into_the_fewest_syllables() {
+        let a = Analyzer::new();
+        assert_eq!(
+            a.split_pinyin("qinghua"),
+            Some(vec!["qing".into(), "hua".into()])
+        );
+        assert_eq!(
+            a.split_pinyin("Guangcai"),
+            Some(vec!["guang".into(), "cai".into()])
+        );
+        assert_eq!(a.split_pinyin("xian"), Some(vec!["xian".into()]));
+        assert_eq!(a.split_pinyin("porcelain"), None);
+        let mut out = Vec::new();
+        a.pinyin("青花", &mut out, &mut 0);
+        let t: Vec<_> = out.iter().map(|t| t.text.as_str()).collect();
+        assert_eq!(t, vec!["qing", "hua"]);
+    }
+}

@@ -1,0 +1,371 @@
+//! One catalogue record as an index document, in one of two projections. The public
+//! projection is built from a copy of the record with every restricted field removed,
+//! so restricted text cannot reach the public index at all.
+
+use std::collections::HashMap;
+
+use tantivy::TantivyDocument;
+use tantivy::schema::Field;
+use tantivy::tokenizer::{PreTokenizedString, Token};
+use uuid::Uuid;
+use vitrine_collections::authority::Kind;
+use vitrine_collections::feed::{FeedAuthority, FeedObject};
+use vitrine_collections::model::{ObjectInput, ObjectStatus};
+use vitrine_kernel::LangText;
+
+use crate::analysis::{Analyzer, VALUE_GAP, is_han};
+use crate::schema::Fields;
+
+/// Which index a document is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Projection {
+    /// Every live record, every field the staff may search.
+    Staff,
+    /// Public records, public fields only.
+    Public,
+}
+
+impl Projection {
+    /// Directory name of this projection's index.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Projection::Staff => "staff",
+            Projection::Public => "public",
+        }
+    }
+}
+
+/// What a `field:value` query can name. Each maps to a group of the record's texts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Titles.
+    Title,
+    /// Descriptions.
+    Description,
+    /// Makers and collectors.
+    Maker,
+    /// Materials.
+    Material,
+    /// Techniques.
+    Technique,
+    /// Period, dynasty and dates as displayed.
+    Period,
+    /// Places of production and collecting, with their broader places.
+    Place,
+    /// Object name / type.
+    Type,
+    /// Collection and classification labels.
+    Term,
+    /// Inscriptions, marks and seals.
+    Inscription,
+    /// Scientific names.
+    Name,
+    /// Credit line.
+    Credit,
+    /// Current location and storage notes (staff only).
+    Location,
+}
+
+impl Scope {
+    /// Every scope with the names a query may use for it (first is canonical).
+    pub const NAMES: &'static [(Scope, &'static [&'static str])] = &[
+        (Scope::Title, &["title", "标题", "名称"]),
+        (Scope::Description, &["description", "desc", "描述"]),
+        (Scope::Maker, &["maker", "artist", "作者"]),
+        (Scope::Material, &["material", "质地", "材质"]),
+        (Scope::Technique, &["technique", "工艺"]),
+        (Scope::Period, &["period", "dynasty", "date", "年代"]),
+        (Scope::Place, &["place", "产地", "地点"]),
+        (Scope::Type, &["type", "object", "类别"]),
+        (Scope::Term, &["term", "collection", "classification"]),
+        (Scope::Inscription, &["inscription", "mark", "款识", "铭文"]),
+        (Scope::Name, &["name", "scientific", "学名"]),
+        (Scope::Credit, &["credit", "来源"]),
+        (Scope::Location, &["location", "位置"]),
+    ];
+
+    /// The term prefix in scoped fields.
+    pub fn key(self) -> &'static str {
+        Scope::NAMES
+            .iter()
+            .find(|(s, _)| *s == self)
+            .map(|(_, n)| n[0])
+            .unwrap_or("title")
+    }
+
+    /// Finds a scope by any of its names.
+    pub fn parse(name: &str) -> Option<Scope> {
+        let n = name.to_lowercase();
+        Scope::NAMES
+            .iter()
+            .find(|(_, names)| names.contains(&n.as_str()))
+            .map(|(s, _)| *s)
+    }
+
+    /// Whether pinyin of this scope's Chinese text is indexed.
+    pub fn has_pinyin(self) -> bool {
+        matches!(self, Scope::Title | Scope::Maker | Scope::Place)
+    }
+}
+
+/// Where a piece of text goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Scoped(Scope),
+    Secret,
+}
+
+/// Accumulates pre-tokenized text per field.
+struct Tokens<'a> {
+    an: &'a Analyzer,
+    fields: HashMap<Field, (Vec<Token>, usize)>,
+}
+
+impl<'a> Tokens<'a> {
+    fn push(&mut self, field: Field, tokens: &[Token], prefix: Option<&str>) {
+        if tokens.is_empty() {
+            return;
+        }
+        let (out, pos) = self.fields.entry(field).or_default();
+        let base = *pos;
+        let mut last = base;
+        for t in tokens {
+            let mut t = t.clone();
+            t.position += base;
+            last = last.max(t.position + 1);
+            if let Some(p) = prefix {
+                t.text = format!("{p}:{}", t.text);
+            }
+            out.push(t);
+        }
+        *pos = last + VALUE_GAP;
+    }
+
+    fn text(&mut self, f: &Fields, target: Target, text: &str) {
+        let text = text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let han = text.chars().any(is_han);
+        let mut zh = Vec::new();
+        let mut en = Vec::new();
+        if han {
+            self.an.zh(text, &mut zh, &mut 0);
+        }
+        // Latin words are English terms, also inside Chinese text ("库房 Storeroom 3").
+        if !han || text.bytes().any(|b| b.is_ascii_alphabetic()) {
+            self.an.en(&latin_only(text), &mut en, &mut 0);
+        }
+        match target {
+            Target::Secret => {
+                self.push(f.secret_zh, &zh, None);
+                self.push(f.secret_en, &en, None);
+            }
+            Target::Scoped(scope) => {
+                if han {
+                    let mut grams = Vec::new();
+                    self.an.char_grams(text, &mut grams, &mut 0);
+                    self.push(f.all_zhc, &grams, None);
+                    self.push(f.scoped_zh, &grams, Some(scope.key()));
+                }
+                for (toks, all, scoped, title) in [
+                    (&zh, f.all_zh, f.scoped_zh, f.title_zh),
+                    (&en, f.all_en, f.scoped_en, f.title_en),
+                ] {
+                    self.push(all, toks, None);
+                    self.push(scoped, toks, Some(scope.key()));
+                    if scope == Scope::Title {
+                        self.push(title, toks, None);
+                    }
+                }
+                if han && scope.has_pinyin() {
+                    let mut py = Vec::new();
+                    self.an.pinyin(text, &mut py, &mut 0);
+                    self.push(f.all_py, &py, None);
+                    self.push(f.scoped_py, &py, Some(scope.key()));
+                    if scope == Scope::Title {
+                        self.push(f.title_py, &py, None);
+                    }
+                }
+            }
+        }
+    }
+
+    fn lang(&mut self, f: &Fields, target: Target, t: &LangText) {
+        for v in t.0.values() {
+            self.text(f, target, v);
+        }
+    }
+}
+
+/// Authorities by id, as the index needs them.
+pub type Authorities = HashMap<Uuid, FeedAuthority>;
+
+/// The copy of a record a projection may see.
+fn visible(o: &ObjectInput, p: Projection) -> ObjectInput {
+    let mut d = o.clone();
+    if p == Projection::Public {
+        d.current_location = None;
+        d.storage_notes = None;
+        d.confidential = None;
+    }
+    d
+}
+
+/// Whether a projection holds a record at all.
+pub fn included(o: &FeedObject, p: Projection) -> bool {
+    p == Projection::Staff || o.data.public
+}
+
+/// Builds the document of one record.
+pub fn build(
+    an: &Analyzer,
+    f: &Fields,
+    auth: &Authorities,
+    o: &FeedObject,
+    p: Projection,
+) -> TantivyDocument {
+    let d = visible(&o.data, p);
+    let mut doc = TantivyDocument::default();
+    let mut t = Tokens {
+        an,
+        fields: HashMap::new(),
+    };
+    let mut refs: Vec<Uuid> = Vec::new();
+    let name = |t: &mut Tokens, scope: Scope, id: Option<Uuid>, refs: &mut Vec<Uuid>| {
+        let Some(a) = id.and_then(|i| auth.get(&i).map(|a| (i, a))) else {
+            return;
+        };
+        refs.push(a.0);
+        t.lang(f, Target::Scoped(scope), &a.1.label);
+        for v in &a.1.variants {
+            t.text(f, Target::Scoped(scope), v);
+        }
+        // Broader places make "广东" find what was made in 佛山.
+        if a.1.kind == Kind::Place {
+            let mut up = a.1.parent_id;
+            for _ in 0..6 {
+                let Some(parent) = up.and_then(|u| auth.get(&u)) else {
+                    break;
+                };
+                t.lang(f, Target::Scoped(scope), &parent.label);
+                up = parent.parent_id;
+            }
+        }
+    };
+
+    doc.add_text(f.id, o.id.to_string());
+    doc.add_text(f.number, d.object_number.to_lowercase());
+    doc.add_text(f.number_shown, &d.object_number);
+    doc.add_text(f.title_json, json(&d.title));
+    doc.add_text(f.desc_json, json(&d.description));
+
+    t.lang(f, Target::Scoped(Scope::Title), &d.title);
+    t.lang(f, Target::Scoped(Scope::Description), &d.description);
+    for m in &d.production.makers {
+        name(&mut t, Scope::Maker, Some(m.agent_id), &mut refs);
+    }
+    for m in &d.material_ids {
+        name(&mut t, Scope::Material, Some(*m), &mut refs);
+    }
+    for m in &d.technique_ids {
+        name(&mut t, Scope::Technique, Some(*m), &mut refs);
+    }
+    name(&mut t, Scope::Period, d.production.period_id, &mut refs);
+    t.lang(f, Target::Scoped(Scope::Period), &d.production.date_display);
+    name(&mut t, Scope::Place, d.production.place_id, &mut refs);
+    name(&mut t, Scope::Type, d.object_name_id, &mut refs);
+    name(&mut t, Scope::Term, d.collection_id, &mut refs);
+    name(&mut t, Scope::Term, d.classification_id, &mut refs);
+    for i in &d.inscriptions {
+        t.text(f, Target::Scoped(Scope::Inscription), &i.text);
+        t.text(f, Target::Scoped(Scope::Inscription), &i.transcription);
+        t.lang(f, Target::Scoped(Scope::Inscription), &i.translation);
+        t.lang(f, Target::Scoped(Scope::Inscription), &i.position);
+    }
+    if let Some(s) = &d.specimen {
+        t.text(f, Target::Scoped(Scope::Name), &s.scientific_name);
+        t.lang(f, Target::Scoped(Scope::Place), &s.locality);
+        name(&mut t, Scope::Maker, s.collector_id, &mut refs);
+    }
+    t.lang(f, Target::Scoped(Scope::Credit), &d.credit_line);
+    for s in [&d.current_location, &d.storage_notes]
+        .into_iter()
+        .flatten()
+    {
+        t.text(f, Target::Scoped(Scope::Location), s);
+    }
+    if let Some(c) = &d.confidential
+        && let Some(s) = &c.source_contact
+    {
+        t.text(f, Target::Secret, s);
+    }
+    for (field, (tokens, _)) in t.fields {
+        doc.add_pre_tokenized_text(
+            field,
+            PreTokenizedString {
+                text: String::new(),
+                tokens,
+            },
+        );
+    }
+
+    refs.sort_unstable();
+    refs.dedup();
+    for r in &refs {
+        doc.add_text(f.refs, r.to_string());
+    }
+    doc.add_text(f.department, d.department.as_str());
+    doc.add_text(f.status, d.status.as_str());
+    for (field, id) in [
+        (f.object_type, d.object_name_id),
+        (f.period, d.production.period_id),
+        (f.place, d.production.place_id),
+    ] {
+        if let Some(id) = id {
+            doc.add_text(field, id.to_string());
+        }
+    }
+    for m in &d.material_ids {
+        doc.add_text(f.material, m.to_string());
+    }
+    // Images arrive with the media library; until a record has one, it has none.
+    doc.add_text(f.has_image, "false");
+    doc.add_text(
+        f.on_display,
+        if d.status == ObjectStatus::OnDisplay {
+            "true"
+        } else {
+            "false"
+        },
+    );
+    let (e, l) = (d.production.earliest_year, d.production.latest_year);
+    if let (Some(e), Some(l)) = (e.or(l), l.or(e)) {
+        doc.add_i64(f.earliest, i64::from(e));
+        doc.add_i64(f.latest, i64::from(l));
+    }
+    doc.add_i64(f.year_asc, e.or(l).map_or(i64::MAX, i64::from));
+    doc.add_i64(f.year_desc, l.or(e).map_or(i64::MIN, i64::from));
+    doc.add_i64(f.updated, o.updated_at.timestamp_micros());
+    doc
+}
+
+/// `text` with Chinese characters blanked (same byte length, so offsets stay valid).
+fn latin_only(text: &str) -> String {
+    if !text.chars().any(is_han) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if is_han(c) {
+                " ".repeat(c.len_utf8())
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+fn json(t: &LangText) -> String {
+    serde_json::to_string(t).unwrap_or_default()
+}

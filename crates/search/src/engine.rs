@@ -1,0 +1,232 @@
+//! Running a search on one index: the query, the page of hits in the asked order, the
+//! total and the facet counts in one pass over the matches.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use tantivy::collector::{Count, TopDocs};
+use tantivy::schema::Value;
+use tantivy::{DocAddress, Order, Searcher, TantivyDocument};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use vitrine_kernel::{Lang, LangText, Result};
+
+use crate::analysis::Analyzer;
+use crate::document::Authorities;
+use crate::facets::{FACETS, FacetCounter};
+use crate::plan::Planner;
+use crate::query::Parsed;
+use crate::request::{MAX_WINDOW, SearchRequest, Sort, cursor};
+use crate::schema::Fields;
+use crate::snippet::Marks;
+use crate::store::err;
+
+/// Snippet length in characters.
+const SNIPPET_CHARS: usize = 120;
+
+/// One result.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Hit {
+    /// Record id.
+    pub id: Uuid,
+    /// Object number.
+    pub object_number: String,
+    /// Title in the asked language (or the other when missing).
+    pub title: String,
+    /// A piece of the record's text with the matched words in `<mark>` (escaped HTML).
+    pub snippet: Option<String>,
+}
+
+/// One facet value.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct FacetValue {
+    /// The value to filter by.
+    pub value: String,
+    /// What to show (authority label; codes are labelled by the interface).
+    pub label: String,
+    /// Matching records with this value.
+    pub count: u64,
+}
+
+/// A page of results.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    /// Matching records in all.
+    pub total: u64,
+    /// This page.
+    pub hits: Vec<Hit>,
+    /// Facet name → values with counts, most frequent first.
+    pub facets: BTreeMap<String, Vec<FacetValue>>,
+    /// Cursor of the next page, when there is one.
+    pub next_cursor: Option<String>,
+}
+
+/// Everything a search needs from its surroundings.
+pub struct Context<'a> {
+    /// Analyzer.
+    pub an: &'a Analyzer,
+    /// Fields.
+    pub f: &'a Fields,
+    /// Authority labels for facet values.
+    pub auth: &'a Authorities,
+    /// Whether confidential text is searched.
+    pub secret: bool,
+}
+
+/// Document addresses of a page in the asked order, with the total.
+pub fn top(
+    searcher: &Searcher,
+    q: &dyn tantivy::query::Query,
+    sort: Sort,
+    offset: usize,
+    limit: usize,
+    facets: bool,
+) -> Result<(usize, Vec<DocAddress>, Option<crate::facets::Counts>)> {
+    let base = TopDocs::with_limit(limit.max(1)).and_offset(offset);
+    macro_rules! run {
+        ($c:expr) => {{
+            if facets {
+                let (n, docs, f) = searcher
+                    .search(q, &(Count, $c, FacetCounter))
+                    .map_err(err)?;
+                (n, docs.into_iter().map(|(_, d)| d).collect(), Some(f))
+            } else {
+                let (n, docs) = searcher.search(q, &(Count, $c)).map_err(err)?;
+                (n, docs.into_iter().map(|(_, d)| d).collect(), None)
+            }
+        }};
+    }
+    Ok(match sort {
+        Sort::Relevance => run!(base.order_by_score()),
+        Sort::Number => run!(base.order_by_string_fast_field("number", Order::Asc)),
+        Sort::NumberDesc => run!(base.order_by_string_fast_field("number", Order::Desc)),
+        Sort::Date => run!(base.order_by_fast_field::<i64>("year_asc", Order::Asc)),
+        Sort::DateDesc => run!(base.order_by_fast_field::<i64>("year_desc", Order::Desc)),
+        Sort::Changed => run!(base.order_by_fast_field::<i64>("updated", Order::Desc)),
+    })
+}
+
+fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn lang_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> LangText {
+    serde_json::from_str(&text_of(doc, field)).unwrap_or_default()
+}
+
+/// Runs a checked request with its parsed query on one index.
+pub fn run(
+    cx: &Context,
+    searcher: &Searcher,
+    req: &SearchRequest,
+    parsed: Option<&Parsed>,
+) -> Result<SearchResults> {
+    let planner = Planner {
+        an: cx.an,
+        f: cx.f,
+        searcher,
+        secret: cx.secret,
+    };
+    let Some(q) = planner.query(parsed, &req.filters) else {
+        return Err(vitrine_kernel::Error::invalid(
+            "q",
+            "nothing_to_search",
+            "the query has only punctuation: type a word, a phrase or an object number",
+        )
+        .into_parameters());
+    };
+    let (total, docs, counts) = top(
+        searcher,
+        &*q,
+        req.effective_sort(),
+        req.offset,
+        req.limit,
+        true,
+    )?;
+    let marks = Marks::of(cx.an, parsed);
+    let mut hits = Vec::with_capacity(docs.len());
+    for addr in docs {
+        let doc: TantivyDocument = searcher.doc(addr).map_err(err)?;
+        let Ok(id) = Uuid::parse_str(&text_of(&doc, cx.f.id)) else {
+            continue;
+        };
+        let title = lang_of(&doc, cx.f.title_json);
+        let desc = lang_of(&doc, cx.f.desc_json);
+        hits.push(Hit {
+            id,
+            object_number: text_of(&doc, cx.f.number_shown),
+            title: title.best(req.lang).to_owned(),
+            snippet: snippet(cx.an, &marks, &title, &desc, req.lang),
+        });
+    }
+    let next = req.offset + req.limit;
+    Ok(SearchResults {
+        total: total as u64,
+        hits,
+        facets: counts
+            .map(|c| facet_values(cx.auth, c, req.lang))
+            .unwrap_or_default(),
+        next_cursor: (next < total && next <= MAX_WINDOW).then(|| cursor(next)),
+    })
+}
+
+/// The description piece that matched, in the page's language first; else the start of
+/// the description; a title that alone matched shows marked.
+fn snippet(
+    an: &Analyzer,
+    m: &Marks,
+    title: &LangText,
+    desc: &LangText,
+    lang: Lang,
+) -> Option<String> {
+    let order = [lang, lang.other()];
+    for l in order {
+        let d = desc.best(l);
+        if desc.get(l.tag()).is_some() && m.matches(an, d) {
+            return m.snippet(an, d, SNIPPET_CHARS);
+        }
+    }
+    for l in order {
+        if title.get(l.tag()).is_some_and(|t| m.matches(an, t)) {
+            return m.snippet(an, title.best(l), SNIPPET_CHARS);
+        }
+    }
+    let d = desc.best(lang);
+    m.snippet(an, d, SNIPPET_CHARS)
+}
+
+fn facet_values(
+    auth: &Authorities,
+    counts: crate::facets::Counts,
+    lang: Lang,
+) -> BTreeMap<String, Vec<FacetValue>> {
+    FACETS
+        .iter()
+        .zip(counts)
+        .map(|((name, is_id), m)| {
+            let mut v: Vec<FacetValue> = m
+                .into_iter()
+                .map(|(value, count)| {
+                    let label = if *is_id {
+                        Uuid::parse_str(&value)
+                            .ok()
+                            .and_then(|id| auth.get(&id))
+                            .map_or_else(|| value.clone(), |a| a.label.best(lang).to_owned())
+                    } else {
+                        value.clone()
+                    };
+                    FacetValue {
+                        value,
+                        label,
+                        count,
+                    }
+                })
+                .collect();
+            v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+            ((*name).to_owned(), v)
+        })
+        .collect()
+}

@@ -1,0 +1,21 @@
+//! Search: a tantivy index of the catalogue (Chinese by jieba, English stems, pinyin),
+//! with facets and two projections (staff and public), kept fresh from the outbox.
+pub mod analysis;
+pub mod document;
+pub mod engine;
+pub mod facets;
+mod follow;
+pub mod plan;
+pub mod query;
+mod rebuild;
+pub mod request;
+pub mod saved;
+pub mod schema;
+mod service;
+pub mod snippet;
+pub mod store;
+pub mod suggest;
+
+pub use rebuild::RebuildReport;
+pub use saved::{MIGRATIONS, SavedSearch};
+pub use service::{IndexStatus, MAX_EXPORT, Progress, Search};

@@ -1,0 +1,384 @@
+//! From a parsed query and filters to a tantivy query.
+//!
+//! A plain word is looked up as Chinese words (if it has Chinese characters), else as an
+//! English stem (with typo tolerance when the exact stem is nowhere in the index), as
+//! pinyin syllables, and, when it looks like one, as an object number or its prefix.
+//! Title matches weigh more; filters never change the ranking.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, InvertedIndexRangeQuery,
+    Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Searcher, Term as TTerm};
+
+use crate::analysis::{Analyzer, is_han};
+use crate::document::Scope;
+use crate::query::{FieldRef, Parsed, Term};
+use crate::schema::Fields;
+
+type Q = Box<dyn Query>;
+
+/// Filters beside the text query: facet values (OR within a facet, AND across) and a
+/// year range that a record's dates must overlap.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Filters {
+    /// Facet name → accepted values.
+    pub facets: BTreeMap<String, Vec<String>>,
+    /// Records whose latest year is at least this.
+    pub year_from: Option<i64>,
+    /// Records whose earliest year is at most this.
+    pub year_to: Option<i64>,
+}
+
+/// Builds queries against one index.
+pub struct Planner<'a> {
+    /// Analyzer shared with indexing.
+    pub an: &'a Analyzer,
+    /// Field handles.
+    pub f: &'a Fields,
+    /// For term statistics (typo tolerance only where the exact word is absent).
+    pub searcher: &'a Searcher,
+    /// Whether confidential text is searched (roles allowed to see it).
+    pub secret: bool,
+}
+
+fn term(field: Field, text: &str) -> TTerm {
+    TTerm::from_field_text(field, text)
+}
+
+fn tq(field: Field, text: &str) -> Q {
+    Box::new(TermQuery::new(
+        term(field, text),
+        IndexRecordOption::WithFreqs,
+    ))
+}
+
+fn boost(q: Q, by: f32) -> Q {
+    Box::new(BoostQuery::new(q, by))
+}
+
+/// A phrase of terms on a field with positions (one term is a term query).
+fn phrase(field: Field, terms: &[String]) -> Option<Q> {
+    match terms {
+        [] => None,
+        [one] => Some(tq(field, one)),
+        many => Some(Box::new(PhraseQuery::new(
+            many.iter().map(|t| term(field, t)).collect(),
+        ))),
+    }
+}
+
+fn any(qs: Vec<Q>) -> Option<Q> {
+    match qs.len() {
+        0 => None,
+        1 => qs.into_iter().next(),
+        _ => Some(Box::new(BooleanQuery::union(qs))),
+    }
+}
+
+fn all(qs: Vec<Q>) -> Option<Q> {
+    match qs.len() {
+        0 => None,
+        1 => qs.into_iter().next(),
+        _ => Some(Box::new(BooleanQuery::intersection(qs))),
+    }
+}
+
+fn filter(q: Q) -> Q {
+    Box::new(ConstScoreQuery::new(q, 0.0))
+}
+
+/// Whether a word looks like an object number or its beginning (`GDM-2016-00`).
+pub fn looks_like_number(w: &str) -> bool {
+    w.bytes().any(|b| b.is_ascii_digit() || b == b'-')
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-./:".contains(&b))
+}
+
+impl Planner<'_> {
+    fn scoped(scope: Option<Scope>, t: &str) -> String {
+        match scope {
+            Some(s) => format!("{}:{t}", s.key()),
+            None => t.to_owned(),
+        }
+    }
+
+    fn number_prefix(&self, w: &str) -> Q {
+        let lower = w.to_lowercase();
+        let range: Q = Box::new(InvertedIndexRangeQuery::new(
+            Bound::Included(term(self.f.number, &lower)),
+            Bound::Excluded(term(self.f.number, &format!("{lower}\u{10FFFF}"))),
+        ));
+        any(vec![boost(tq(self.f.number, &lower), 20.0), filter(range)]).unwrap_or(range_none())
+    }
+
+    /// Chinese `text`: its words (all required), or its runs of characters anywhere
+    /// (unscoped: a phrase of character pairs; in a field: all its pairs), so a word
+    /// jieba cut differently in a record's context is still found.
+    fn chinese(&self, text: &str, scope: Option<Scope>) -> Option<Q> {
+        let mut alts: Vec<Q> = self.chinese_words(text, scope).into_iter().collect();
+        let mut runs = Vec::new();
+        for run in text.split(|c: char| !is_han(c)).filter(|r| !r.is_empty()) {
+            let grams = self.an.gram_terms(run);
+            runs.push(match scope {
+                None => phrase(self.f.all_zhc, &grams)?,
+                Some(_) => all(grams
+                    .iter()
+                    .map(|g| tq(self.f.scoped_zh, &Self::scoped(scope, g)))
+                    .collect())?,
+            });
+        }
+        alts.extend(all(runs));
+        any(alts)
+    }
+
+    /// Chinese words of `text` (all required), in the catch-all or a scope.
+    fn chinese_words(&self, text: &str, scope: Option<Scope>) -> Option<Q> {
+        let terms = self.an.zh_terms(text);
+        let per_term = terms
+            .iter()
+            .map(|t| {
+                let mut alts = vec![];
+                if scope.is_some() {
+                    alts.push(tq(self.f.scoped_zh, &Self::scoped(scope, t)));
+                } else {
+                    alts.push(tq(self.f.all_zh, t));
+                    alts.push(boost(tq(self.f.title_zh, t), 2.0));
+                    if self.secret {
+                        alts.push(tq(self.f.secret_zh, t));
+                    }
+                }
+                any(alts)
+            })
+            .collect::<Option<Vec<_>>>()?;
+        all(per_term)
+    }
+
+    /// English stems of `text`: a word (typo-tolerant when unscoped and unknown) or a phrase.
+    fn english(&self, text: &str, scope: Option<Scope>, is_phrase: bool) -> Option<Q> {
+        let terms: Vec<String> = self
+            .an
+            .en_terms(text)
+            .into_iter()
+            .map(|t| Self::scoped(scope, &t))
+            .collect();
+        if terms.is_empty() {
+            return None;
+        }
+        let field = if scope.is_some() {
+            self.f.scoped_en
+        } else {
+            self.f.all_en
+        };
+        if is_phrase || terms.len() > 1 {
+            let mut alts = vec![phrase(field, &terms)?];
+            if self.secret && scope.is_none() {
+                alts.extend(phrase(self.f.secret_en, &terms));
+            }
+            return any(alts);
+        }
+        let t = &terms[0];
+        let mut alts = vec![tq(field, t)];
+        if scope.is_none() {
+            alts.push(boost(tq(self.f.title_en, t), 2.0));
+            if self.secret {
+                alts.push(tq(self.f.secret_en, t));
+            }
+            let known = self.searcher.doc_freq(&term(field, t)).unwrap_or(0) > 0;
+            let chars = t.chars().count();
+            if !known && chars >= 4 && t.chars().all(char::is_alphabetic) {
+                let distance = if chars >= 8 { 2 } else { 1 };
+                alts.push(Box::new(FuzzyTermQuery::new(
+                    term(field, t),
+                    distance,
+                    true,
+                )));
+            }
+        }
+        any(alts)
+    }
+
+    /// Pinyin syllables of `text` (words of Latin letters), as a phrase.
+    fn pinyin(&self, text: &str, scope: Option<Scope>) -> Option<(Q, usize)> {
+        if scope.is_some_and(|s| !s.has_pinyin()) {
+            return None;
+        }
+        let mut syllables = Vec::new();
+        for w in text.split_whitespace() {
+            syllables.extend(self.an.split_pinyin(w)?);
+        }
+        let n = syllables.len();
+        let terms: Vec<String> = syllables.iter().map(|s| Self::scoped(scope, s)).collect();
+        let field = if scope.is_some() {
+            self.f.scoped_py
+        } else {
+            self.f.all_py
+        };
+        let mut alts = vec![phrase(field, &terms)?];
+        if scope.is_none() {
+            alts.push(boost(phrase(self.f.title_py, &terms)?, 2.0));
+        }
+        Some((any(alts)?, n))
+    }
+
+    /// One word or phrase, anywhere or in its field.
+    pub fn term(&self, t: &Term) -> Option<Q> {
+        let scope = match t.field {
+            Some(FieldRef::Number) => return Some(self.number_prefix(&t.text)),
+            Some(FieldRef::Department(d)) => {
+                return Some(filter(tq(self.f.department, d.as_str())));
+            }
+            Some(FieldRef::Status(s)) => return Some(filter(tq(self.f.status, s.as_str()))),
+            Some(FieldRef::Scope(s)) => Some(s),
+            None => None,
+        };
+        if t.text.chars().any(is_han) {
+            return self.chinese(&t.text, scope);
+        }
+        let mut alts = Vec::new();
+        let en = self.english(&t.text, scope, t.phrase);
+        let en_known =
+            en.is_some()
+                && self.an.en_terms(&t.text).first().is_some_and(|w| {
+                    self.searcher.doc_freq(&term(self.f.all_en, w)).unwrap_or(0) > 0
+                });
+        alts.extend(en);
+        if let Some((py, syllables)) = self.pinyin(&t.text, scope) {
+            // A lone syllable that is also an English word in the index ("long", "fan")
+            // means the English word.
+            if syllables > 1 || !en_known || scope.is_some() {
+                alts.push(py);
+            }
+        }
+        if scope.is_none() && !t.phrase && looks_like_number(&t.text) {
+            alts.push(self.number_prefix(&t.text));
+        }
+        any(alts)
+    }
+
+    /// Words typed one after another that read as pinyin (`qing hua`) lift records where
+    /// the syllables stand together.
+    fn pinyin_runs(&self, p: &Parsed) -> Vec<Q> {
+        let mut out = Vec::new();
+        let mut run: Vec<String> = Vec::new();
+        let flush = |run: &mut Vec<String>, out: &mut Vec<Q>| {
+            if run.len() > 1
+                && let Some(q) = phrase(self.f.all_py, run)
+            {
+                out.push(boost(q, 3.0));
+            }
+            run.clear();
+        };
+        for g in &p.must {
+            match g.as_slice() {
+                [t] if t.field.is_none() && !t.phrase => match self.an.split_pinyin(&t.text) {
+                    Some(s) => run.extend(s),
+                    None => flush(&mut run, &mut out),
+                },
+                _ => flush(&mut run, &mut out),
+            }
+        }
+        flush(&mut run, &mut out);
+        out
+    }
+
+    /// The whole query. `None` when no word in it can be searched (only punctuation).
+    pub fn query(&self, parsed: Option<&Parsed>, filters: &Filters) -> Option<Q> {
+        let mut clauses: Vec<(Occur, Q)> = Vec::new();
+        if let Some(p) = parsed {
+            let mut searchable = 0;
+            for g in &p.must {
+                if let Some(q) = any(g.iter().filter_map(|t| self.term(t)).collect()) {
+                    clauses.push((Occur::Must, q));
+                    searchable += 1;
+                }
+            }
+            for t in &p.exclude {
+                if let Some(q) = self.term(t) {
+                    clauses.push((Occur::MustNot, q));
+                    searchable += 1;
+                }
+            }
+            if searchable == 0 {
+                return None;
+            }
+            for q in self.pinyin_runs(p) {
+                clauses.push((Occur::Should, q));
+            }
+        }
+        for q in self.filters(filters) {
+            clauses.push((Occur::Must, q));
+        }
+        if !clauses.iter().any(|(o, _)| *o == Occur::Must) {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// The query of text still being typed (suggestions): the last word also matches
+    /// as the beginning of an English word.
+    pub fn query_typed(&self, p: &Parsed) -> Option<Q> {
+        let mut clauses: Vec<(Occur, Q)> = Vec::new();
+        for (i, g) in p.must.iter().enumerate() {
+            let mut alts: Vec<Q> = g.iter().filter_map(|t| self.term(t)).collect();
+            if i + 1 == p.must.len()
+                && let [t] = g.as_slice()
+                && t.field.is_none()
+                && !t.phrase
+                && t.text.chars().count() >= 2
+                && t.text.chars().all(char::is_alphabetic)
+                && !t.text.chars().any(is_han)
+            {
+                let w = t.text.to_lowercase();
+                let mut q = InvertedIndexRangeQuery::new(
+                    Bound::Included(term(self.f.all_en, &w)),
+                    Bound::Excluded(term(self.f.all_en, &format!("{w}\u{10FFFF}"))),
+                );
+                q.limit(64);
+                alts.push(Box::new(q));
+            }
+            if let Some(q) = any(alts) {
+                clauses.push((Occur::Must, q));
+            }
+        }
+        for t in &p.exclude {
+            if let Some(q) = self.term(t) {
+                clauses.push((Occur::MustNot, q));
+            }
+        }
+        if !clauses.iter().any(|(o, _)| *o == Occur::Must) {
+            return None;
+        }
+        Some(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    fn filters(&self, fl: &Filters) -> Vec<Q> {
+        let mut out = Vec::new();
+        for (name, values) in &fl.facets {
+            if let Some(field) = crate::facets::field(self.f, name) {
+                out.extend(any(values.iter().map(|v| tq(field, v)).collect()).map(filter));
+            }
+        }
+        if let Some(y) = fl.year_from {
+            out.push(filter(Box::new(RangeQuery::new(
+                Bound::Included(TTerm::from_field_i64(self.f.latest, y)),
+                Bound::Unbounded,
+            ))));
+        }
+        if let Some(y) = fl.year_to {
+            out.push(filter(Box::new(RangeQuery::new(
+                Bound::Unbounded,
+                Bound::Included(TTerm::from_field_i64(self.f.earliest, y)),
+            ))));
+        }
+        out
+    }
+}
+
+fn range_none() -> Q {
+    Box::new(tantivy::query::EmptyQuery)
+}

@@ -1,0 +1,141 @@
+//! A full rebuild: every live record read in id order into a new generation, which then
+//! becomes current in one rename. Search keeps answering from the previous generation
+//! meanwhile; the follower then replays the outbox from where the rebuild started.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Instant;
+
+use serde::Serialize;
+use uuid::Uuid;
+use vitrine_kernel::{Error, Result, outbox};
+
+use crate::document::{self, Projection};
+use crate::service::{INDEXER, Live, Progress, Search};
+use crate::store::err;
+
+/// Records read from the database at once.
+const BATCH: u64 = 1_000;
+
+/// What a rebuild did.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct RebuildReport {
+    /// The new generation.
+    pub generation: String,
+    /// Records in the staff index.
+    pub staff_documents: u64,
+    /// Records in the public index.
+    pub public_documents: u64,
+    /// Seconds it took.
+    pub seconds: f64,
+    /// Bytes on disk.
+    pub size_bytes: u64,
+}
+
+impl Search {
+    /// Rebuilds the whole index; `progress(done, total)` is called after each batch.
+    /// Refused while another rebuild runs in this process.
+    pub async fn rebuild(
+        &self,
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<RebuildReport> {
+        let _one = self
+            .inner
+            .rebuilding
+            .try_lock()
+            .map_err(|_| Error::Conflict {
+                field: None,
+                message: "a rebuild of the search index is already running".into(),
+            })?;
+        let started = Instant::now();
+        let i = &self.inner;
+        let c = &i.collections;
+        let from_seq = outbox::last_seq(c.db().conn()).await?;
+        self.reload_names().await?;
+        let total = c.feed_count(&INDEXER).await?;
+        self.set_progress(Some((0, total)));
+        let result = self.build(from_seq, total, progress).await;
+        self.set_progress(None);
+        let live = result?;
+        let report = RebuildReport {
+            generation: live.generation.name.clone(),
+            staff_documents: live.generation.staff.reader.searcher().num_docs(),
+            public_documents: live.generation.public.reader.searcher().num_docs(),
+            seconds: started.elapsed().as_secs_f64(),
+            size_bytes: i.root.size(&live.generation.name),
+        };
+        i.root.switch_to(&live.generation.name)?;
+        if let Ok(mut l) = i.live.write() {
+            *l = Some(live);
+        }
+        tracing::info!(generation = %report.generation, records = report.staff_documents,
+            seconds = report.seconds, "search index rebuilt");
+        Ok(report)
+    }
+
+    fn set_progress(&self, p: Option<(u64, u64)>) {
+        if let Ok(mut g) = self.inner.progress.lock() {
+            *g = p.map(|(done, total)| Progress {
+                done,
+                total,
+                started_at: g.as_ref().map_or_else(chrono::Utc::now, |x| x.started_at),
+            });
+        }
+    }
+
+    async fn build(
+        &self,
+        from_seq: i64,
+        total: u64,
+        progress: &(dyn Fn(u64, u64) + Send + Sync),
+    ) -> Result<Arc<Live>> {
+        let root = self.inner.root.clone();
+        let generation = tokio::task::spawn_blocking(move || root.create_next(1))
+            .await
+            .map_err(err)??;
+        let live = Arc::new(Live {
+            generation,
+            applied: AtomicI64::new(from_seq),
+        });
+        let mut after: Option<Uuid> = None;
+        let mut done = 0u64;
+        let names = self.names();
+        // Read the next batch while the previous one is analysed.
+        let mut next = Some(self.inner.collections.feed_scan(&INDEXER, after, BATCH));
+        while let Some(fetch) = next.take() {
+            let batch = fetch.await?;
+            if batch.is_empty() {
+                break;
+            }
+            after = batch.last().map(|r| r.id);
+            done += batch.len() as u64;
+            let s = self.clone();
+            let l = live.clone();
+            let n = names.clone();
+            let work = tokio::task::spawn_blocking(move || -> Result<()> {
+                let i = &s.inner;
+                for r in &batch {
+                    for p in [Projection::Staff, Projection::Public] {
+                        if document::included(r, p) {
+                            l.generation
+                                .side(p)
+                                .add(document::build(&i.an, &i.f, &n.0, r, p))?;
+                        }
+                    }
+                }
+                Ok(())
+            });
+            let fetch_next = self.inner.collections.feed_scan(&INDEXER, after, BATCH);
+            work.await.map_err(err)??;
+            next = Some(fetch_next);
+            self.set_progress(Some((done, total.max(done))));
+            progress(done, total.max(done));
+        }
+        let l = live.clone();
+        tokio::task::spawn_blocking(move || l.generation.commit(from_seq))
+            .await
+            .map_err(err)??;
+        live.applied.store(from_seq, Ordering::Release);
+        Ok(live)
+    }
+}

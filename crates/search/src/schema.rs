@@ -1,0 +1,137 @@
+//! The index schema: which fields a document has and how each is indexed.
+//!
+//! Text is indexed three ways (Chinese words, English stems, pinyin syllables) into
+//! catch-all fields that plain words search, plus "scoped" fields whose terms carry
+//! their field name (`maker:齐白石`) for the `field:value` syntax, plus title fields that
+//! lift title matches in the ranking. Facets are string fast fields; years and change
+//! times are numeric fast fields.
+
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+
+/// Bumped whenever the schema or the analysis changes: an index of another version is
+/// rebuilt on start.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Handles of every field.
+#[derive(Clone, Debug)]
+pub struct Fields {
+    /// Record id (term for updates and deletes).
+    pub id: Field,
+    /// Object number, lower-cased, exact and by prefix; also the sort key.
+    pub number: Field,
+    /// Object number as written.
+    pub number_shown: Field,
+    /// Title as JSON `LangText`.
+    pub title_json: Field,
+    /// Description as JSON `LangText` (snippets).
+    pub desc_json: Field,
+    /// Every searchable text, Chinese words.
+    pub all_zh: Field,
+    /// Every searchable text, English stems.
+    pub all_en: Field,
+    /// Titles, makers and places, pinyin syllables.
+    pub all_py: Field,
+    /// Every searchable Chinese text as characters and character pairs (substring recall).
+    pub all_zhc: Field,
+    /// Title, Chinese words (ranking).
+    pub title_zh: Field,
+    /// Title, English stems (ranking).
+    pub title_en: Field,
+    /// Title, pinyin (ranking).
+    pub title_py: Field,
+    /// `field:term`, Chinese.
+    pub scoped_zh: Field,
+    /// `field:term`, English.
+    pub scoped_en: Field,
+    /// `field:term`, pinyin.
+    pub scoped_py: Field,
+    /// Confidential text (staff index only; searched for roles allowed it), Chinese.
+    pub secret_zh: Field,
+    /// Confidential text, English.
+    pub secret_en: Field,
+    /// Every authority the record names (suggestions offer only what is indexed).
+    pub refs: Field,
+    /// Facet: department code.
+    pub department: Field,
+    /// Facet: object name term id.
+    pub object_type: Field,
+    /// Facet: material term ids.
+    pub material: Field,
+    /// Facet: period term id.
+    pub period: Field,
+    /// Facet: production place id.
+    pub place: Field,
+    /// Facet: status code.
+    pub status: Field,
+    /// Facet: `true` when the record has an image.
+    pub has_image: Field,
+    /// Facet: `true` when on display.
+    pub on_display: Field,
+    /// Earliest year (BCE negative).
+    pub earliest: Field,
+    /// Latest year.
+    pub latest: Field,
+    /// Sort key for date ascending (undated last).
+    pub year_asc: Field,
+    /// Sort key for date descending (undated last).
+    pub year_desc: Field,
+    /// Last change, microseconds since 1970.
+    pub updated: Field,
+}
+
+fn pretokenized(positions: bool) -> TextOptions {
+    let record = if positions {
+        IndexRecordOption::WithFreqsAndPositions
+    } else {
+        IndexRecordOption::WithFreqs
+    };
+    // The tokenizer name is never used for indexing (tokens arrive made); it must
+    // exist, and "raw" always does.
+    TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(record),
+    )
+}
+
+/// Builds the schema and its field handles.
+pub fn build() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let facet = STRING | FAST;
+    let f = Fields {
+        id: b.add_text_field("id", STRING | STORED),
+        number: b.add_text_field("number", STRING | FAST),
+        number_shown: b.add_text_field("number_shown", STORED),
+        title_json: b.add_text_field("title_json", STORED),
+        desc_json: b.add_text_field("desc_json", STORED),
+        all_zh: b.add_text_field("all_zh", pretokenized(true)),
+        all_en: b.add_text_field("all_en", pretokenized(true)),
+        all_py: b.add_text_field("all_py", pretokenized(true)),
+        all_zhc: b.add_text_field("all_zhc", pretokenized(true)),
+        title_zh: b.add_text_field("title_zh", pretokenized(false)),
+        title_en: b.add_text_field("title_en", pretokenized(false)),
+        title_py: b.add_text_field("title_py", pretokenized(true)),
+        scoped_zh: b.add_text_field("scoped_zh", pretokenized(false)),
+        scoped_en: b.add_text_field("scoped_en", pretokenized(true)),
+        scoped_py: b.add_text_field("scoped_py", pretokenized(true)),
+        secret_zh: b.add_text_field("secret_zh", pretokenized(false)),
+        secret_en: b.add_text_field("secret_en", pretokenized(true)),
+        refs: b.add_text_field("refs", STRING),
+        department: b.add_text_field("department", facet.clone()),
+        object_type: b.add_text_field("object_type", facet.clone()),
+        material: b.add_text_field("material", facet.clone()),
+        period: b.add_text_field("period", facet.clone()),
+        place: b.add_text_field("place", facet.clone()),
+        status: b.add_text_field("status", facet.clone()),
+        has_image: b.add_text_field("has_image", facet.clone()),
+        on_display: b.add_text_field("on_display", facet),
+        earliest: b.add_i64_field("earliest", INDEXED | FAST),
+        latest: b.add_i64_field("latest", INDEXED | FAST),
+        year_asc: b.add_i64_field("year_asc", FAST),
+        year_desc: b.add_i64_field("year_desc", FAST),
+        updated: b.add_i64_field("updated", FAST),
+    };
+    (b.build(), f)
+}

@@ -1,0 +1,384 @@
+//! The search service every interface calls: staff and public search, suggestions,
+//! export, index status. Permissions are checked here; the public projection is a
+//! separate index, so no public answer can come from restricted text.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tantivy::TantivyDocument;
+use tantivy::schema::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use vitrine_collections::Collections;
+use vitrine_kernel::{Actor, Error, Lang, Permission, Result};
+
+use crate::analysis::Analyzer;
+use crate::document::{Authorities, Projection};
+use crate::engine::{self, Context, SearchResults};
+use crate::query;
+use crate::request::{SearchRequest, query_error};
+use crate::schema::{self, Fields};
+use crate::store::{Generation, Root, err};
+use crate::suggest::{Names, Suggestion, SuggestionKind};
+
+/// The system actor the index reads the catalogue as.
+pub(crate) const INDEXER: Actor = Actor::System("search index");
+/// Most rows one export carries.
+pub const MAX_EXPORT: usize = 200_000;
+/// Longest text suggestions look at.
+const MAX_SUGGEST_CHARS: usize = 100;
+
+/// The generation in use and how far it has followed the outbox.
+pub(crate) struct Live {
+    pub generation: Generation,
+    pub applied: AtomicI64,
+}
+
+/// A rebuild in progress.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Progress {
+    /// Records indexed so far.
+    pub done: u64,
+    /// Records to index.
+    pub total: u64,
+    /// When it started.
+    pub started_at: DateTime<Utc>,
+}
+
+/// What the index is doing.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct IndexStatus {
+    /// `ready`, `building` (no index yet; search answers 503) or `rebuilding` (search
+    /// answers from the previous index).
+    pub state: String,
+    /// Generation in use.
+    pub generation: Option<String>,
+    /// Outbox position the index reflects.
+    pub indexed_seq: i64,
+    /// Newest outbox position.
+    pub outbox_seq: i64,
+    /// Records in the staff index.
+    pub staff_documents: u64,
+    /// Records in the public index.
+    pub public_documents: u64,
+    /// Bytes on disk of the generation in use.
+    pub size_bytes: u64,
+    /// The rebuild under way.
+    pub rebuild: Option<Progress>,
+    /// The last failure of the follower or a rebuild.
+    pub last_error: Option<String>,
+}
+
+pub(crate) struct Inner {
+    pub root: Root,
+    pub an: Analyzer,
+    pub f: Fields,
+    pub collections: Collections,
+    pub live: RwLock<Option<Arc<Live>>>,
+    pub names: RwLock<Arc<(Authorities, Names)>>,
+    pub progress: Mutex<Option<Progress>>,
+    pub last_error: Mutex<Option<String>>,
+    pub rebuilding: tokio::sync::Mutex<()>,
+}
+
+/// The search service (cheap to clone).
+#[derive(Clone)]
+pub struct Search {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl Search {
+    /// Opens the index under `dir` (`DATA/index`). A missing, outdated or damaged index
+    /// is not an error: [`Search::spawn_follower`] rebuilds it in the background.
+    pub async fn open(dir: impl Into<PathBuf>, collections: Collections) -> Result<Search> {
+        let root = Root::new(dir);
+        let (_, f) = schema::build();
+        let live = match root.open_current() {
+            Ok(generation) => {
+                let seq = generation.seq()?;
+                Some(Arc::new(Live {
+                    generation,
+                    applied: AtomicI64::new(seq),
+                }))
+            }
+            Err(e) => {
+                if root.current_name().is_some() {
+                    tracing::warn!(error = %e, "search index unusable; it will be rebuilt");
+                }
+                None
+            }
+        };
+        let s = Search {
+            inner: Arc::new(Inner {
+                root,
+                an: tokio::task::spawn_blocking(Analyzer::new)
+                    .await
+                    .map_err(err)?,
+                f,
+                collections,
+                live: RwLock::new(live),
+                names: RwLock::new(Arc::new(Default::default())),
+                progress: Mutex::new(None),
+                last_error: Mutex::new(None),
+                rebuilding: tokio::sync::Mutex::new(()),
+            }),
+        };
+        s.reload_names().await?;
+        Ok(s)
+    }
+
+    pub(crate) fn live(&self) -> Option<Arc<Live>> {
+        self.inner.live.read().ok().and_then(|l| l.clone())
+    }
+
+    pub(crate) fn names(&self) -> Arc<(Authorities, Names)> {
+        self.inner
+            .names
+            .read()
+            .map(|n| n.clone())
+            .unwrap_or_default()
+    }
+
+    /// Reads every authority again (after one changed).
+    pub(crate) async fn reload_names(&self) -> Result<()> {
+        let auth = self.inner.collections.feed_authorities(&INDEXER).await?;
+        let names = Names::new(&auth);
+        if let Ok(mut n) = self.inner.names.write() {
+            *n = Arc::new((auth, names));
+        }
+        Ok(())
+    }
+
+    fn unavailable(&self) -> Error {
+        let pct = self
+            .inner
+            .progress
+            .lock()
+            .ok()
+            .and_then(|p| p.clone())
+            .map(|p| format!(" ({}%)", p.done * 100 / p.total.max(1)))
+            .unwrap_or_default();
+        Error::Unavailable(format!(
+            "the search index is being built{pct}; try again in a moment"
+        ))
+    }
+
+    fn run(
+        &self,
+        p: Projection,
+        req: &SearchRequest,
+        secret: bool,
+        staff: bool,
+    ) -> Result<SearchResults> {
+        let parsed = req
+            .q
+            .as_deref()
+            .map(|q| query::parse(q, staff))
+            .transpose()
+            .map_err(query_error)?;
+        let live = self.live().ok_or_else(|| self.unavailable())?;
+        let searcher = live.generation.side(p).reader.searcher();
+        let names = self.names();
+        let cx = Context {
+            an: &self.inner.an,
+            f: &self.inner.f,
+            auth: &names.0,
+            secret,
+        };
+        engine::run(&cx, &searcher, req, parsed.as_ref())
+    }
+
+    /// Staff search: every record, restricted text only for roles allowed to see it.
+    pub async fn search(&self, actor: &Actor, req: &SearchRequest) -> Result<SearchResults> {
+        actor.require(Permission::CatalogueRead)?;
+        self.run(
+            Projection::Staff,
+            req,
+            actor.can(Permission::ConfidentialRead),
+            true,
+        )
+    }
+
+    /// Public search: published records, public fields only.
+    pub async fn search_public(&self, req: &SearchRequest) -> Result<SearchResults> {
+        self.run(Projection::Public, req, false, false)
+    }
+
+    /// Suggestions for what has been typed so far: objects, then makers, terms, places.
+    /// `actor` is `None` for the public site.
+    pub async fn suggest(
+        &self,
+        actor: Option<&Actor>,
+        typed: &str,
+        lang: Lang,
+    ) -> Result<Vec<Suggestion>> {
+        let staff = match actor {
+            Some(a) => {
+                a.require(Permission::CatalogueRead)?;
+                true
+            }
+            None => false,
+        };
+        if typed.chars().count() > MAX_SUGGEST_CHARS {
+            return Err(Error::invalid(
+                "q",
+                "too_long",
+                format!("suggestions look at {MAX_SUGGEST_CHARS} characters at most"),
+            )
+            .into_parameters());
+        }
+        let typed = typed.trim();
+        if typed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let p = if staff {
+            Projection::Staff
+        } else {
+            Projection::Public
+        };
+        let live = self.live().ok_or_else(|| self.unavailable())?;
+        let searcher = live.generation.side(p).reader.searcher();
+        let names = self.names();
+        let mut out = Vec::new();
+        // Half-typed syntax (an open quote) simply suggests no objects.
+        if let Ok(parsed) = query::parse(typed, staff) {
+            let planner = crate::plan::Planner {
+                an: &self.inner.an,
+                f: &self.inner.f,
+                searcher: &searcher,
+                secret: false,
+            };
+            if let Some(q) = planner.query_typed(&parsed) {
+                let (_, docs, _) =
+                    engine::top(&searcher, &*q, crate::request::Sort::Relevance, 0, 5, false)?;
+                for d in docs {
+                    let doc: TantivyDocument = searcher.doc(d).map_err(err)?;
+                    let get = |f| {
+                        doc.get_first(f)
+                            .and_then(|v| v.as_str())
+                            .unwrap_or_default()
+                            .to_owned()
+                    };
+                    let Ok(id) = Uuid::parse_str(&get(self.inner.f.id)) else {
+                        continue;
+                    };
+                    let title: vitrine_kernel::LangText =
+                        serde_json::from_str(&get(self.inner.f.title_json)).unwrap_or_default();
+                    let number = get(self.inner.f.number_shown);
+                    out.push(Suggestion {
+                        kind: SuggestionKind::Object,
+                        id,
+                        label: title.best(lang).to_owned(),
+                        detail: number.clone(),
+                        query: number,
+                    });
+                }
+            }
+        }
+        out.extend(
+            names
+                .1
+                .matching(&names.0, &searcher, self.inner.f.refs, typed, lang, 6),
+        );
+        Ok(out)
+    }
+
+    /// Ids of every match, in the asked order (CSV export), at most [`MAX_EXPORT`].
+    pub async fn export_ids(&self, actor: &Actor, req: &SearchRequest) -> Result<Vec<Uuid>> {
+        actor.require(Permission::CatalogueRead)?;
+        let parsed = req
+            .q
+            .as_deref()
+            .map(|q| query::parse(q, true))
+            .transpose()
+            .map_err(query_error)?;
+        let live = self.live().ok_or_else(|| self.unavailable())?;
+        let searcher = live.generation.side(Projection::Staff).reader.searcher();
+        let planner = crate::plan::Planner {
+            an: &self.inner.an,
+            f: &self.inner.f,
+            searcher: &searcher,
+            secret: actor.can(Permission::ConfidentialRead),
+        };
+        let q = planner
+            .query(parsed.as_ref(), &req.filters)
+            .ok_or_else(|| {
+                query_error(query::QueryError {
+                    at: 0,
+                    message: "the query has only punctuation".into(),
+                })
+            })?;
+        let (_, docs, _) = engine::top(&searcher, &*q, req.effective_sort(), 0, MAX_EXPORT, false)?;
+        let mut ids = Vec::with_capacity(docs.len());
+        for d in docs {
+            let doc: TantivyDocument = searcher.doc(d).map_err(err)?;
+            if let Some(id) = doc
+                .get_first(self.inner.f.id)
+                .and_then(|v| v.as_str())
+                .and_then(|s| Uuid::parse_str(s).ok())
+            {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Whether a rebuild is running in this process.
+    pub fn rebuilding(&self) -> bool {
+        self.inner.rebuilding.try_lock().is_err()
+    }
+
+    /// What the index is doing (administrators and the status page).
+    pub async fn status(&self) -> Result<IndexStatus> {
+        let outbox_seq =
+            vitrine_kernel::outbox::last_seq(self.inner.collections.db().conn()).await?;
+        let live = self.live();
+        let progress = self.inner.progress.lock().ok().and_then(|p| p.clone());
+        let count = |p: Projection| {
+            live.as_ref()
+                .map_or(0, |l| l.generation.side(p).reader.searcher().num_docs())
+        };
+        Ok(IndexStatus {
+            state: match (&live, &progress) {
+                (None, _) => "building",
+                (Some(_), Some(_)) => "rebuilding",
+                (Some(_), None) => "ready",
+            }
+            .into(),
+            generation: live.as_ref().map(|l| l.generation.name.clone()),
+            indexed_seq: live
+                .as_ref()
+                .map_or(0, |l| l.applied.load(Ordering::Acquire)),
+            outbox_seq,
+            staff_documents: count(Projection::Staff),
+            public_documents: count(Projection::Public),
+            size_bytes: live
+                .as_ref()
+                .map_or(0, |l| self.inner.root.size(&l.generation.name)),
+            rebuild: progress,
+            last_error: self.inner.last_error.lock().ok().and_then(|e| e.clone()),
+        })
+    }
+
+    /// Waits until everything in the outbox now is searchable (tests, the CLI), up to
+    /// `timeout`.
+    pub async fn caught_up(&self, timeout: std::time::Duration) -> Result<bool> {
+        let target = vitrine_kernel::outbox::last_seq(self.inner.collections.db().conn()).await?;
+        let until = tokio::time::Instant::now() + timeout;
+        loop {
+            if self
+                .live()
+                .is_some_and(|l| l.applied.load(Ordering::Acquire) >= target)
+            {
+                return Ok(true);
+            }
+            if tokio::time::Instant::now() >= until {
+                return Ok(false);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+}
