@@ -8,17 +8,19 @@
 //! - Pinyin: each Chinese character becomes its toneless syllable, so `qinghua` and
 //!   `qing hua` reach 青花.
 //!
-//! Records' tokens are made here once and handed to tantivy pre-tokenized, so one cut
-//! feeds both a field of its own and the catch-all fields.
+//! The same functions serve tantivy as registered tokenizers (records are tokenized in
+//! tantivy's indexing threads) and the query planner and snippets directly.
 
 use std::cell::RefCell;
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use jieba_rs::Jieba;
 use pinyin::ToPinyin;
+use tantivy::Index;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer, Token,
+    TextAnalyzer, Token, TokenStream, Tokenizer,
 };
 
 /// Positions left between two values of one field, so a phrase never spans them.
@@ -229,6 +231,111 @@ impl Analyzer {
     }
 }
 
+/// Separates a scope name from the text in values of scoped fields (`maker␟齐白石`).
+pub const SCOPE_MARK: char = '\u{1F}';
+/// Position of a value's first token: tantivy leaves one position between the values of
+/// a field, this keeps phrases from spanning two values.
+const FIRST_POSITION: usize = 8;
+
+/// Which analysis a registered tokenizer runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Chinese words (jieba, search mode).
+    Zh,
+    /// Chinese characters and character pairs.
+    Chars,
+    /// Pinyin syllables.
+    Pinyin,
+    /// English stems.
+    En,
+}
+
+impl Kind {
+    /// The tokenizer's registered name (scoped: reads `scope␟text`, prefixes `scope:`).
+    pub fn name(self, scoped: bool) -> &'static str {
+        match (self, scoped) {
+            (Kind::Zh, false) => "vt_zh",
+            (Kind::Chars, false) => "vt_zhc",
+            (Kind::Pinyin, false) => "vt_py",
+            (Kind::En, false) => "vt_en",
+            (Kind::Zh, true) => "vt_zh_s",
+            (Kind::Chars, true) => "vt_zhc_s",
+            (Kind::Pinyin, true) => "vt_py_s",
+            (Kind::En, true) => "vt_en_s",
+        }
+    }
+}
+
+/// One of the analyses as a tantivy tokenizer.
+#[derive(Clone)]
+pub struct VtTokenizer {
+    an: Arc<Analyzer>,
+    kind: Kind,
+    scoped: bool,
+}
+
+/// Tokens made in one go, handed out one by one.
+pub struct VecStream {
+    tokens: Vec<Token>,
+    next: usize,
+}
+
+impl TokenStream for VecStream {
+    fn advance(&mut self) -> bool {
+        self.next += 1;
+        self.next <= self.tokens.len()
+    }
+    fn token(&self) -> &Token {
+        &self.tokens[self.next - 1]
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        &mut self.tokens[self.next - 1]
+    }
+}
+
+impl Tokenizer for VtTokenizer {
+    type TokenStream<'a> = VecStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
+        let (scope, body, shift) = match text.split_once(SCOPE_MARK) {
+            Some((s, b)) if self.scoped => (Some(s), b, s.len() + SCOPE_MARK.len_utf8()),
+            _ => (None, text, 0),
+        };
+        let mut tokens = Vec::new();
+        let mut pos = FIRST_POSITION;
+        match self.kind {
+            Kind::Zh => self.an.zh(body, &mut tokens, &mut pos),
+            Kind::Chars => self.an.char_grams(body, &mut tokens, &mut pos),
+            Kind::Pinyin => self.an.pinyin(body, &mut tokens, &mut pos),
+            Kind::En => self.an.en(body, &mut tokens, &mut pos),
+        }
+        if let Some(s) = scope {
+            for t in &mut tokens {
+                t.text = format!("{s}:{}", t.text);
+                t.offset_from += shift;
+                t.offset_to += shift;
+            }
+        }
+        VecStream { tokens, next: 0 }
+    }
+}
+
+/// Registers every analysis on an index (tokenizers are not stored with the index).
+pub fn register(index: &Index, an: &Arc<Analyzer>) {
+    for kind in [Kind::Zh, Kind::Chars, Kind::Pinyin, Kind::En] {
+        for scoped in [false, true] {
+            index.tokenizers().register(
+                kind.name(scoped),
+                TextAnalyzer::from(VtTokenizer {
+                    an: an.clone(),
+                    kind,
+                    scoped,
+                }),
+            );
+        }
+    }
+}
+
 /// The term jieba's word becomes: lower-cased; punctuation and spaces dropped.
 fn zh_term(word: &str) -> Option<String> {
     let w = word.trim();
@@ -304,5 +411,27 @@ mod tests {
         a.pinyin("青花", &mut out, &mut 0);
         let t: Vec<_> = out.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(t, vec!["qing", "hua"]);
+    }
+}
+
+#[cfg(test)]
+mod tokenizer_tests {
+    use super::*;
+
+    #[test]
+    fn scoped_tokenizers_prefix_their_terms() {
+        let an = Arc::new(Analyzer::new());
+        let mut t = VtTokenizer {
+            an,
+            kind: Kind::Chars,
+            scoped: true,
+        };
+        let text = format!("title{SCOPE_MARK}梅瓶");
+        let mut s = t.token_stream(&text);
+        let mut got = Vec::new();
+        while s.advance() {
+            got.push(s.token().text.clone());
+        }
+        assert_eq!(got, vec!["title:梅", "title:梅瓶", "title:瓶"]);
     }
 }

@@ -5,15 +5,13 @@
 use std::collections::HashMap;
 
 use tantivy::TantivyDocument;
-use tantivy::schema::Field;
-use tantivy::tokenizer::{PreTokenizedString, Token};
 use uuid::Uuid;
 use vitrine_collections::authority::Kind;
 use vitrine_collections::feed::{FeedAuthority, FeedObject};
 use vitrine_collections::model::{ObjectInput, ObjectStatus};
 use vitrine_kernel::LangText;
 
-use crate::analysis::{Analyzer, VALUE_GAP, is_han};
+use crate::analysis::{SCOPE_MARK, is_han};
 use crate::schema::Fields;
 
 /// Which index a document is for.
@@ -115,85 +113,62 @@ enum Target {
     Secret,
 }
 
-/// Accumulates pre-tokenized text per field.
-struct Tokens<'a> {
-    an: &'a Analyzer,
-    fields: HashMap<Field, (Vec<Token>, usize)>,
+/// Adds a record's texts to the right fields; tantivy's registered tokenizers (see
+/// `analysis`) turn them into terms.
+struct Texts<'a> {
+    f: &'a Fields,
+    doc: TantivyDocument,
 }
 
-impl<'a> Tokens<'a> {
-    fn push(&mut self, field: Field, tokens: &[Token], prefix: Option<&str>) {
-        if tokens.is_empty() {
-            return;
-        }
-        let (out, pos) = self.fields.entry(field).or_default();
-        let base = *pos;
-        let mut last = base;
-        for t in tokens {
-            let mut t = t.clone();
-            t.position += base;
-            last = last.max(t.position + 1);
-            if let Some(p) = prefix {
-                t.text = format!("{p}:{}", t.text);
-            }
-            out.push(t);
-        }
-        *pos = last + VALUE_GAP;
-    }
-
-    fn text(&mut self, f: &Fields, target: Target, text: &str) {
+impl Texts<'_> {
+    fn text(&mut self, target: Target, text: &str) {
         let text = text.trim();
         if text.is_empty() {
             return;
         }
+        let f = self.f;
         let han = text.chars().any(is_han);
-        let mut zh = Vec::new();
-        let mut en = Vec::new();
-        if han {
-            self.an.zh(text, &mut zh, &mut 0);
-        }
         // Latin words are English terms, also inside Chinese text ("库房 Storeroom 3").
-        if !han || text.bytes().any(|b| b.is_ascii_alphabetic()) {
-            self.an.en(&latin_only(text), &mut en, &mut 0);
-        }
+        let latin = if !han {
+            Some(text.to_owned())
+        } else if text.bytes().any(|b| b.is_ascii_alphabetic()) {
+            Some(latin_only(text))
+        } else {
+            None
+        };
+        let doc = &mut self.doc;
         match target {
             Target::Secret => {
-                self.push(f.secret_zh, &zh, None);
-                self.push(f.secret_en, &en, None);
+                if han {
+                    doc.add_text(f.secret_zh, text);
+                }
+                if let Some(l) = &latin {
+                    doc.add_text(f.secret_en, l);
+                }
             }
             Target::Scoped(scope) => {
+                let scoped = |t: &str| format!("{}{SCOPE_MARK}{t}", scope.key());
                 if han {
-                    let mut grams = Vec::new();
-                    self.an.char_grams(text, &mut grams, &mut 0);
-                    self.push(f.all_zhc, &grams, None);
-                    self.push(f.scoped_zh, &grams, Some(scope.key()));
-                }
-                for (toks, all, scoped, title) in [
-                    (&zh, f.all_zh, f.scoped_zh, f.title_zh),
-                    (&en, f.all_en, f.scoped_en, f.title_en),
-                ] {
-                    self.push(all, toks, None);
-                    self.push(scoped, toks, Some(scope.key()));
-                    if scope == Scope::Title {
-                        self.push(title, toks, None);
+                    doc.add_text(f.all_zh, text);
+                    doc.add_text(f.all_zhc, text);
+                    doc.add_text(f.scoped_zh, scoped(text));
+                    doc.add_text(f.scoped_zhc, scoped(text));
+                    if scope.has_pinyin() {
+                        doc.add_text(f.all_py, text);
+                        doc.add_text(f.scoped_py, scoped(text));
                     }
                 }
-                if han && scope.has_pinyin() {
-                    let mut py = Vec::new();
-                    self.an.pinyin(text, &mut py, &mut 0);
-                    self.push(f.all_py, &py, None);
-                    self.push(f.scoped_py, &py, Some(scope.key()));
-                    if scope == Scope::Title {
-                        self.push(f.title_py, &py, None);
-                    }
+                if let Some(l) = &latin {
+                    doc.add_text(f.all_en, l);
+                    doc.add_text(f.scoped_en, scoped(l));
                 }
             }
         }
     }
 
-    fn lang(&mut self, f: &Fields, target: Target, t: &LangText) {
+    fn lang(&mut self, target: Target, t: &LangText) {
         for v in t.0.values() {
-            self.text(f, target, v);
+            self.text(target, v);
         }
     }
 }
@@ -218,28 +193,21 @@ pub fn included(o: &FeedObject, p: Projection) -> bool {
 }
 
 /// Builds the document of one record.
-pub fn build(
-    an: &Analyzer,
-    f: &Fields,
-    auth: &Authorities,
-    o: &FeedObject,
-    p: Projection,
-) -> TantivyDocument {
+pub fn build(f: &Fields, auth: &Authorities, o: &FeedObject, p: Projection) -> TantivyDocument {
     let d = visible(&o.data, p);
-    let mut doc = TantivyDocument::default();
-    let mut t = Tokens {
-        an,
-        fields: HashMap::new(),
+    let mut t = Texts {
+        f,
+        doc: TantivyDocument::default(),
     };
     let mut refs: Vec<Uuid> = Vec::new();
-    let name = |t: &mut Tokens, scope: Scope, id: Option<Uuid>, refs: &mut Vec<Uuid>| {
+    let name = |t: &mut Texts, scope: Scope, id: Option<Uuid>, refs: &mut Vec<Uuid>| {
         let Some(a) = id.and_then(|i| auth.get(&i).map(|a| (i, a))) else {
             return;
         };
         refs.push(a.0);
-        t.lang(f, Target::Scoped(scope), &a.1.label);
+        t.lang(Target::Scoped(scope), &a.1.label);
         for v in &a.1.variants {
-            t.text(f, Target::Scoped(scope), v);
+            t.text(Target::Scoped(scope), v);
         }
         // Broader places make "广东" find what was made in 佛山.
         if a.1.kind == Kind::Place {
@@ -248,20 +216,21 @@ pub fn build(
                 let Some(parent) = up.and_then(|u| auth.get(&u)) else {
                     break;
                 };
-                t.lang(f, Target::Scoped(scope), &parent.label);
+                t.lang(Target::Scoped(scope), &parent.label);
                 up = parent.parent_id;
             }
         }
     };
 
+    let doc = &mut t.doc;
     doc.add_text(f.id, o.id.to_string());
     doc.add_text(f.number, d.object_number.to_lowercase());
     doc.add_text(f.number_shown, &d.object_number);
     doc.add_text(f.title_json, json(&d.title));
     doc.add_text(f.desc_json, json(&d.description));
 
-    t.lang(f, Target::Scoped(Scope::Title), &d.title);
-    t.lang(f, Target::Scoped(Scope::Description), &d.description);
+    t.lang(Target::Scoped(Scope::Title), &d.title);
+    t.lang(Target::Scoped(Scope::Description), &d.description);
     for m in &d.production.makers {
         name(&mut t, Scope::Maker, Some(m.agent_id), &mut refs);
     }
@@ -272,44 +241,35 @@ pub fn build(
         name(&mut t, Scope::Technique, Some(*m), &mut refs);
     }
     name(&mut t, Scope::Period, d.production.period_id, &mut refs);
-    t.lang(f, Target::Scoped(Scope::Period), &d.production.date_display);
+    t.lang(Target::Scoped(Scope::Period), &d.production.date_display);
     name(&mut t, Scope::Place, d.production.place_id, &mut refs);
     name(&mut t, Scope::Type, d.object_name_id, &mut refs);
     name(&mut t, Scope::Term, d.collection_id, &mut refs);
     name(&mut t, Scope::Term, d.classification_id, &mut refs);
     for i in &d.inscriptions {
-        t.text(f, Target::Scoped(Scope::Inscription), &i.text);
-        t.text(f, Target::Scoped(Scope::Inscription), &i.transcription);
-        t.lang(f, Target::Scoped(Scope::Inscription), &i.translation);
-        t.lang(f, Target::Scoped(Scope::Inscription), &i.position);
+        t.text(Target::Scoped(Scope::Inscription), &i.text);
+        t.text(Target::Scoped(Scope::Inscription), &i.transcription);
+        t.lang(Target::Scoped(Scope::Inscription), &i.translation);
+        t.lang(Target::Scoped(Scope::Inscription), &i.position);
     }
     if let Some(s) = &d.specimen {
-        t.text(f, Target::Scoped(Scope::Name), &s.scientific_name);
-        t.lang(f, Target::Scoped(Scope::Place), &s.locality);
+        t.text(Target::Scoped(Scope::Name), &s.scientific_name);
+        t.lang(Target::Scoped(Scope::Place), &s.locality);
         name(&mut t, Scope::Maker, s.collector_id, &mut refs);
     }
-    t.lang(f, Target::Scoped(Scope::Credit), &d.credit_line);
+    t.lang(Target::Scoped(Scope::Credit), &d.credit_line);
     for s in [&d.current_location, &d.storage_notes]
         .into_iter()
         .flatten()
     {
-        t.text(f, Target::Scoped(Scope::Location), s);
+        t.text(Target::Scoped(Scope::Location), s);
     }
     if let Some(c) = &d.confidential
         && let Some(s) = &c.source_contact
     {
-        t.text(f, Target::Secret, s);
+        t.text(Target::Secret, s);
     }
-    for (field, (tokens, _)) in t.fields {
-        doc.add_pre_tokenized_text(
-            field,
-            PreTokenizedString {
-                text: String::new(),
-                tokens,
-            },
-        );
-    }
-
+    let mut doc = t.doc;
     refs.sort_unstable();
     refs.dedup();
     for r in &refs {

@@ -73,7 +73,8 @@ pub struct Context<'a> {
     pub secret: bool,
 }
 
-/// Document addresses of a page in the asked order, with the total.
+/// Document addresses of a page in the asked order, with the total and facet counts when
+/// `facets` is set (else the total is just the number of addresses).
 pub fn top(
     searcher: &Searcher,
     q: &dyn tantivy::query::Query,
@@ -91,8 +92,9 @@ pub fn top(
                     .map_err(err)?;
                 (n, docs.into_iter().map(|(_, d)| d).collect(), Some(f))
             } else {
-                let (n, docs) = searcher.search(q, &(Count, $c)).map_err(err)?;
-                (n, docs.into_iter().map(|(_, d)| d).collect(), None)
+                // No facets: no total either (suggestions, exports), which saves a pass.
+                let docs = searcher.search(q, &$c).map_err(err)?;
+                (docs.len(), docs.into_iter().map(|(_, d)| d).collect(), None)
             }
         }};
     }

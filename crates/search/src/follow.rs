@@ -74,7 +74,7 @@ impl Search {
 
     /// Switches to the generation another process made current.
     fn reopen(&self) -> bool {
-        match self.inner.root.open_current() {
+        match self.inner.root.open_current(&self.inner.an) {
             Ok(generation) => {
                 let seq = generation.seq().unwrap_or(0);
                 tracing::info!(generation = %generation.name, "search index switched");
@@ -143,8 +143,7 @@ impl Search {
             present.insert(r.id);
             let key = r.id.to_string();
             for p in [Projection::Staff, Projection::Public] {
-                let doc =
-                    document::included(r, p).then(|| document::build(&i.an, &i.f, &names.0, r, p));
+                let doc = document::included(r, p).then(|| document::build(&i.f, &names.0, r, p));
                 live.generation.side(p).put(&i.f, &key, doc)?;
             }
         }

@@ -128,7 +128,7 @@ impl Planner<'_> {
                 None => phrase(self.f.all_zhc, &grams)?,
                 Some(_) => all(grams
                     .iter()
-                    .map(|g| tq(self.f.scoped_zh, &Self::scoped(scope, g)))
+                    .map(|g| tq(self.f.scoped_zhc, &Self::scoped(scope, g)))
                     .collect())?,
             });
         }
@@ -147,7 +147,10 @@ impl Planner<'_> {
                     alts.push(tq(self.f.scoped_zh, &Self::scoped(scope, t)));
                 } else {
                     alts.push(tq(self.f.all_zh, t));
-                    alts.push(boost(tq(self.f.title_zh, t), 2.0));
+                    alts.push(boost(
+                        tq(self.f.scoped_zh, &Self::scoped(Some(Scope::Title), t)),
+                        2.0,
+                    ));
                     if self.secret {
                         alts.push(tq(self.f.secret_zh, t));
                     }
@@ -184,7 +187,10 @@ impl Planner<'_> {
         let t = &terms[0];
         let mut alts = vec![tq(field, t)];
         if scope.is_none() {
-            alts.push(boost(tq(self.f.title_en, t), 2.0));
+            alts.push(boost(
+                tq(self.f.scoped_en, &Self::scoped(Some(Scope::Title), t)),
+                2.0,
+            ));
             if self.secret {
                 alts.push(tq(self.f.secret_en, t));
             }
@@ -220,7 +226,11 @@ impl Planner<'_> {
         };
         let mut alts = vec![phrase(field, &terms)?];
         if scope.is_none() {
-            alts.push(boost(phrase(self.f.title_py, &terms)?, 2.0));
+            let title: Vec<String> = syllables
+                .iter()
+                .map(|s| Self::scoped(Some(Scope::Title), s))
+                .collect();
+            alts.push(boost(phrase(self.f.scoped_py, &title)?, 2.0));
         }
         Some((any(alts)?, n))
     }
@@ -320,7 +330,7 @@ impl Planner<'_> {
     }
 
     /// The query of text still being typed (suggestions): the last word also matches
-    /// as the beginning of an English word.
+    /// as the beginning of an English word of a title.
     pub fn query_typed(&self, p: &Parsed) -> Option<Q> {
         let mut clauses: Vec<(Occur, Q)> = Vec::new();
         for (i, g) in p.must.iter().enumerate() {
@@ -333,10 +343,12 @@ impl Planner<'_> {
                 && t.text.chars().all(char::is_alphabetic)
                 && !t.text.chars().any(is_han)
             {
-                let w = t.text.to_lowercase();
+                // Titles only: a prefix over every word of a large museum is slow and
+                // suggests little of use.
+                let w = Self::scoped(Some(Scope::Title), &t.text.to_lowercase());
                 let mut q = InvertedIndexRangeQuery::new(
-                    Bound::Included(term(self.f.all_en, &w)),
-                    Bound::Excluded(term(self.f.all_en, &format!("{w}\u{10FFFF}"))),
+                    Bound::Included(term(self.f.scoped_en, &w)),
+                    Bound::Excluded(term(self.f.scoped_en, &format!("{w}\u{10FFFF}"))),
                 );
                 q.limit(64);
                 alts.push(Box::new(q));

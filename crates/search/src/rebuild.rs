@@ -90,7 +90,8 @@ impl Search {
         progress: &(dyn Fn(u64, u64) + Send + Sync),
     ) -> Result<Arc<Live>> {
         let root = self.inner.root.clone();
-        let generation = tokio::task::spawn_blocking(move || root.create_next(1))
+        let an = self.inner.an.clone();
+        let generation = tokio::task::spawn_blocking(move || root.create_next(&an, 1))
             .await
             .map_err(err)??;
         let live = Arc::new(Live {
@@ -119,7 +120,7 @@ impl Search {
                         if document::included(r, p) {
                             l.generation
                                 .side(p)
-                                .add(document::build(&i.an, &i.f, &n.0, r, p))?;
+                                .add(document::build(&i.f, &n.0, r, p))?;
                         }
                     }
                 }

@@ -1,18 +1,20 @@
 //! The index schema: which fields a document has and how each is indexed.
 //!
-//! Text is indexed three ways (Chinese words, English stems, pinyin syllables) into
+//! Text is indexed four ways (Chinese words, Chinese characters and pairs, English stems,
+//! pinyin syllables; see `analysis`) into
 //! catch-all fields that plain words search, plus "scoped" fields whose terms carry
-//! their field name (`maker:齐白石`) for the `field:value` syntax, plus title fields that
-//! lift title matches in the ranking. Facets are string fast fields; years and change
+//! their field name (`maker:齐白石`) for the `field:value` syntax and for lifting title
+//! matches in the ranking. Facets are string fast fields; years and change
 //! times are numeric fast fields.
 
+use crate::analysis::Kind;
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is
 /// rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Handles of every field.
 #[derive(Clone, Debug)]
@@ -35,14 +37,10 @@ pub struct Fields {
     pub all_py: Field,
     /// Every searchable Chinese text as characters and character pairs (substring recall).
     pub all_zhc: Field,
-    /// Title, Chinese words (ranking).
-    pub title_zh: Field,
-    /// Title, English stems (ranking).
-    pub title_en: Field,
-    /// Title, pinyin (ranking).
-    pub title_py: Field,
     /// `field:term`, Chinese.
     pub scoped_zh: Field,
+    /// `field:term`, Chinese characters and pairs.
+    pub scoped_zhc: Field,
     /// `field:term`, English.
     pub scoped_en: Field,
     /// `field:term`, pinyin.
@@ -81,17 +79,15 @@ pub struct Fields {
     pub updated: Field,
 }
 
-fn pretokenized(positions: bool) -> TextOptions {
+fn analyzed(kind: Kind, scoped: bool, positions: bool) -> TextOptions {
     let record = if positions {
         IndexRecordOption::WithFreqsAndPositions
     } else {
         IndexRecordOption::WithFreqs
     };
-    // The tokenizer name is never used for indexing (tokens arrive made); it must
-    // exist, and "raw" always does.
     TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer("raw")
+            .set_tokenizer(kind.name(scoped))
             .set_index_option(record),
     )
 }
@@ -106,18 +102,16 @@ pub fn build() -> (Schema, Fields) {
         number_shown: b.add_text_field("number_shown", STORED),
         title_json: b.add_text_field("title_json", STORED),
         desc_json: b.add_text_field("desc_json", STORED),
-        all_zh: b.add_text_field("all_zh", pretokenized(true)),
-        all_en: b.add_text_field("all_en", pretokenized(true)),
-        all_py: b.add_text_field("all_py", pretokenized(true)),
-        all_zhc: b.add_text_field("all_zhc", pretokenized(true)),
-        title_zh: b.add_text_field("title_zh", pretokenized(false)),
-        title_en: b.add_text_field("title_en", pretokenized(false)),
-        title_py: b.add_text_field("title_py", pretokenized(true)),
-        scoped_zh: b.add_text_field("scoped_zh", pretokenized(false)),
-        scoped_en: b.add_text_field("scoped_en", pretokenized(true)),
-        scoped_py: b.add_text_field("scoped_py", pretokenized(true)),
-        secret_zh: b.add_text_field("secret_zh", pretokenized(false)),
-        secret_en: b.add_text_field("secret_en", pretokenized(true)),
+        all_zh: b.add_text_field("all_zh", analyzed(Kind::Zh, false, false)),
+        all_en: b.add_text_field("all_en", analyzed(Kind::En, false, true)),
+        all_py: b.add_text_field("all_py", analyzed(Kind::Pinyin, false, true)),
+        all_zhc: b.add_text_field("all_zhc", analyzed(Kind::Chars, false, true)),
+        scoped_zh: b.add_text_field("scoped_zh", analyzed(Kind::Zh, true, false)),
+        scoped_zhc: b.add_text_field("scoped_zhc", analyzed(Kind::Chars, true, false)),
+        scoped_en: b.add_text_field("scoped_en", analyzed(Kind::En, true, true)),
+        scoped_py: b.add_text_field("scoped_py", analyzed(Kind::Pinyin, true, true)),
+        secret_zh: b.add_text_field("secret_zh", analyzed(Kind::Zh, false, false)),
+        secret_en: b.add_text_field("secret_en", analyzed(Kind::En, false, true)),
         refs: b.add_text_field("refs", STRING),
         department: b.add_text_field("department", facet.clone()),
         object_type: b.add_text_field("object_type", facet.clone()),

@@ -74,7 +74,7 @@ pub struct IndexStatus {
 
 pub(crate) struct Inner {
     pub root: Root,
-    pub an: Analyzer,
+    pub an: Arc<Analyzer>,
     pub f: Fields,
     pub collections: Collections,
     pub live: RwLock<Option<Arc<Live>>>,
@@ -96,7 +96,12 @@ impl Search {
     pub async fn open(dir: impl Into<PathBuf>, collections: Collections) -> Result<Search> {
         let root = Root::new(dir);
         let (_, f) = schema::build();
-        let live = match root.open_current() {
+        let an = Arc::new(
+            tokio::task::spawn_blocking(Analyzer::new)
+                .await
+                .map_err(err)?,
+        );
+        let live = match root.open_current(&an) {
             Ok(generation) => {
                 let seq = generation.seq()?;
                 Some(Arc::new(Live {
@@ -114,9 +119,7 @@ impl Search {
         let s = Search {
             inner: Arc::new(Inner {
                 root,
-                an: tokio::task::spawn_blocking(Analyzer::new)
-                    .await
-                    .map_err(err)?,
+                an,
                 f,
                 collections,
                 live: RwLock::new(live),
@@ -243,8 +246,11 @@ impl Search {
         let searcher = live.generation.side(p).reader.searcher();
         let names = self.names();
         let mut out = Vec::new();
-        // Half-typed syntax (an open quote) simply suggests no objects.
-        if let Ok(parsed) = query::parse(typed, staff) {
+        // Half-typed syntax (an open quote) simply suggests no objects; neither does one
+        // character, which matches too much of a large collection to rank usefully.
+        if typed.chars().count() >= 2
+            && let Ok(parsed) = query::parse(typed, staff)
+        {
             let planner = crate::plan::Planner {
                 an: &self.inner.an,
                 f: &self.inner.f,

@@ -9,13 +9,14 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 use vitrine_kernel::{Error, Result};
 
+use crate::analysis::{self, Analyzer};
 use crate::document::Projection;
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 
@@ -45,24 +46,25 @@ pub struct Side {
 }
 
 impl Side {
-    fn create(dir: &Path, threads: usize) -> Result<Side> {
+    fn create(dir: &Path, an: &Arc<Analyzer>, threads: usize) -> Result<Side> {
         fs::create_dir_all(dir).map_err(err)?;
         let (schema, _) = schema::build();
         let index = Index::create_in_dir(dir, schema).map_err(err)?;
-        Side::wrap(index, threads)
+        Side::wrap(index, an, threads)
     }
 
-    fn open(dir: &Path) -> Result<Side> {
+    fn open(dir: &Path, an: &Arc<Analyzer>) -> Result<Side> {
         let d = MmapDirectory::open(dir).map_err(err)?;
         let index = Index::open(d).map_err(err)?;
         let (schema, _) = schema::build();
         if index.schema() != schema {
             return Err(err("schema differs"));
         }
-        Side::wrap(index, 1)
+        Side::wrap(index, an, 1)
     }
 
-    fn wrap(index: Index, threads: usize) -> Result<Side> {
+    fn wrap(index: Index, an: &Arc<Analyzer>, threads: usize) -> Result<Side> {
+        analysis::register(&index, an);
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -178,12 +180,12 @@ impl Root {
 
     /// Opens the current generation; an error means it must be rebuilt (missing, of
     /// another schema version, or unreadable).
-    pub fn open_current(&self) -> Result<Generation> {
+    pub fn open_current(&self, an: &Arc<Analyzer>) -> Result<Generation> {
         let name = self.current_name().ok_or_else(|| err("no index yet"))?;
         let base = self.dir.join(&name);
         let g = Generation {
-            staff: Side::open(&base.join(Projection::Staff.dir()))?,
-            public: Side::open(&base.join(Projection::Public.dir()))?,
+            staff: Side::open(&base.join(Projection::Staff.dir()), an)?,
+            public: Side::open(&base.join(Projection::Public.dir()), an)?,
             name,
         };
         for side in [&g.staff, &g.public] {
@@ -198,7 +200,7 @@ impl Root {
     }
 
     /// Creates an empty new generation (not yet current).
-    pub fn create_next(&self, threads: usize) -> Result<Generation> {
+    pub fn create_next(&self, an: &Arc<Analyzer>, threads: usize) -> Result<Generation> {
         fs::create_dir_all(&self.dir).map_err(err)?;
         let mut n = 0u32;
         if let Ok(rd) = fs::read_dir(&self.dir) {
@@ -216,8 +218,8 @@ impl Root {
         let name = format!("gen-{:06}", n + 1);
         let base = self.dir.join(&name);
         Ok(Generation {
-            staff: Side::create(&base.join(Projection::Staff.dir()), threads)?,
-            public: Side::create(&base.join(Projection::Public.dir()), threads)?,
+            staff: Side::create(&base.join(Projection::Staff.dir()), an, threads)?,
+            public: Side::create(&base.join(Projection::Public.dir()), an, threads)?,
             name,
         })
     }

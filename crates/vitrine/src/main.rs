@@ -1,5 +1,6 @@
 //! `vitrine`: one program that runs a museum. See `vitrine --help`.
 
+mod bench;
 mod config;
 mod demo;
 mod museum;
@@ -80,6 +81,21 @@ enum Command {
     Reindex {
         #[command(flatten)]
         at: Where,
+    },
+    /// Measure search: run a query set in process (and against SQLite FTS5 with
+    /// `--fts5`) and print latency percentiles; see docs/benchmarks.md.
+    BenchSearch {
+        #[command(flatten)]
+        at: Where,
+        /// Query set: `kind<TAB>params` per line.
+        #[arg(long, default_value = "bench/search-queries.tsv")]
+        queries: PathBuf,
+        /// Times each query runs.
+        #[arg(long, default_value_t = 5)]
+        rounds: u32,
+        /// Also build an FTS5 trigram table of the same records and compare.
+        #[arg(long)]
+        fts5: bool,
     },
     /// Bring the database schema up to date and exit.
     Migrate {
@@ -213,6 +229,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let cfg = load(&at, None)?;
             let museum = Museum::open(&cfg).await?;
             reindex(museum, &cfg).await
+        }
+        Command::BenchSearch {
+            at,
+            queries,
+            rounds,
+            fts5,
+        } => {
+            let cfg = load(&at, None)?;
+            let museum = Museum::open(&cfg).await?;
+            let search = museum.search(&cfg).await?;
+            bench::run(&museum, &search, &queries, rounds, fts5, &cfg.data).await
         }
         Command::Migrate { at } => {
             let cfg = load(&at, None)?;
