@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Column, StrColumn};
+use tantivy::columnar::{Cardinality, Column, StrColumn};
 use tantivy::schema::Field;
 use tantivy::{DocId, Score, SegmentReader};
 
@@ -98,9 +98,42 @@ impl SegmentCollector for SegmentCounter {
 
     fn collect(&mut self, doc: DocId, _: Score) {
         for (_, ords, counts) in self.columns.iter_mut().flatten() {
-            for o in ords.values_for_doc(doc) {
+            // Most facets have one value per record: read it directly, without the
+            // iterator a multi-valued column needs.
+            let mut add = |o: u64| {
                 if let Some(c) = counts.get_mut(o as usize) {
                     *c += 1;
+                }
+            };
+            match ords.get_cardinality() {
+                Cardinality::Full => add(ords.values.get_val(doc)),
+                Cardinality::Optional => {
+                    if let Some(o) = ords.first(doc) {
+                        add(o);
+                    }
+                }
+                Cardinality::Multivalued => ords.values_for_doc(doc).for_each(add),
+            }
+        }
+    }
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let mut vals = vec![0u64; docs.len()];
+        for (_, ords, counts) in self.columns.iter_mut().flatten() {
+            if ords.get_cardinality() == Cardinality::Full {
+                ords.values.get_vals(docs, &mut vals);
+                for o in &vals {
+                    if let Some(c) = counts.get_mut(*o as usize) {
+                        *c += 1;
+                    }
+                }
+            } else {
+                for d in docs {
+                    for o in ords.values_for_doc(*d) {
+                        if let Some(c) = counts.get_mut(o as usize) {
+                            *c += 1;
+                        }
+                    }
                 }
             }
         }
