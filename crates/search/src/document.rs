@@ -224,7 +224,12 @@ pub fn build(f: &Fields, auth: &Authorities, o: &FeedObject, p: Projection) -> T
 
     let doc = &mut t.doc;
     doc.add_text(f.id, o.id.to_string());
-    doc.add_text(f.number, d.object_number.to_lowercase());
+    let number = d.object_number.to_lowercase();
+    for (i, _) in number.char_indices().skip(2) {
+        doc.add_text(f.number_prefix, &number[..i]);
+    }
+    doc.add_text(f.number_prefix, &number);
+    doc.add_text(f.number, number);
     doc.add_text(f.number_shown, &d.object_number);
     doc.add_text(f.title_json, json(&d.title));
     doc.add_text(f.desc_json, json(&d.description));

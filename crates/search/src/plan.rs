@@ -109,11 +109,15 @@ impl Planner<'_> {
 
     fn number_prefix(&self, w: &str) -> Q {
         let lower = w.to_lowercase();
-        let range: Q = Box::new(InvertedIndexRangeQuery::new(
-            Bound::Included(term(self.f.number, &lower)),
-            Bound::Excluded(term(self.f.number, &format!("{lower}\u{10FFFF}"))),
-        ));
-        any(vec![boost(tq(self.f.number, &lower), 20.0), filter(range)]).unwrap_or(range_none())
+        let prefix = if lower.chars().count() >= 2 {
+            filter(tq(self.f.number_prefix, &lower))
+        } else {
+            filter(Box::new(InvertedIndexRangeQuery::new(
+                Bound::Included(term(self.f.number, &lower)),
+                Bound::Excluded(term(self.f.number, &format!("{lower}\u{10FFFF}"))),
+            )))
+        };
+        any(vec![boost(tq(self.f.number, &lower), 20.0), prefix]).unwrap_or(range_none())
     }
 
     /// Chinese `text`: its words (all required), or its runs of characters anywhere

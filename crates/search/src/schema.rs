@@ -14,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is
 /// rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Handles of every field.
 #[derive(Clone, Debug)]
@@ -23,6 +23,9 @@ pub struct Fields {
     pub id: Field,
     /// Object number, lower-cased, exact and by prefix; also the sort key.
     pub number: Field,
+    /// Every beginning of the object number (2+ characters), lower-cased: a prefix search
+    /// is one term, not a walk over every number in the dictionary.
+    pub number_prefix: Field,
     /// Object number as written.
     pub number_shown: Field,
     /// Title as JSON `LangText`.
@@ -99,6 +102,7 @@ pub fn build() -> (Schema, Fields) {
     let f = Fields {
         id: b.add_text_field("id", STRING | STORED),
         number: b.add_text_field("number", STRING | FAST),
+        number_prefix: b.add_text_field("number_prefix", STRING),
         number_shown: b.add_text_field("number_shown", STORED),
         title_json: b.add_text_field("title_json", STORED),
         desc_json: b.add_text_field("desc_json", STORED),
