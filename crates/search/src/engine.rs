@@ -108,15 +108,27 @@ pub fn top(
     })
 }
 
-fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
+/// A stored text field of a document (empty when absent).
+pub(crate) fn text_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
     doc.get_first(field)
         .and_then(|v| v.as_str())
         .unwrap_or_default()
         .to_owned()
 }
 
-fn lang_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> LangText {
+/// A stored `LangText` field of a document.
+pub(crate) fn lang_of(doc: &TantivyDocument, field: tantivy::schema::Field) -> LangText {
     serde_json::from_str(&text_of(doc, field)).unwrap_or_default()
+}
+
+/// The 400 of a query with only punctuation in it.
+pub(crate) fn nothing_to_search() -> vitrine_kernel::Error {
+    vitrine_kernel::Error::invalid(
+        "q",
+        "nothing_to_search",
+        "the query has only punctuation: type a word, a phrase or an object number",
+    )
+    .into_parameters()
 }
 
 /// Runs a checked request with its parsed query on one index.
@@ -132,14 +144,9 @@ pub fn run(
         searcher,
         secret: cx.secret,
     };
-    let Some(q) = planner.query(parsed, &req.filters) else {
-        return Err(vitrine_kernel::Error::invalid(
-            "q",
-            "nothing_to_search",
-            "the query has only punctuation: type a word, a phrase or an object number",
-        )
-        .into_parameters());
-    };
+    let q = planner
+        .query(parsed, &req.filters)
+        .ok_or_else(nothing_to_search)?;
     let (total, docs, counts) = top(
         searcher,
         &*q,

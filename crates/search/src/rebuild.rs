@@ -8,11 +8,18 @@ use std::time::Instant;
 
 use serde::Serialize;
 use uuid::Uuid;
-use vitrine_kernel::{Error, Result, outbox};
+use vitrine_kernel::{Actor, Error, Permission, Result, outbox};
 
 use crate::document::{self, Projection};
 use crate::service::{INDEXER, Live, Progress, Search};
 use crate::store::err;
+
+fn already_running() -> Error {
+    Error::Conflict {
+        field: None,
+        message: "a rebuild of the search index is already running".into(),
+    }
+}
 
 /// Records read from the database at once.
 const BATCH: u64 = 1_000;
@@ -33,6 +40,22 @@ pub struct RebuildReport {
 }
 
 impl Search {
+    /// Starts a full rebuild in the background (administrators); search keeps answering
+    /// from the current index, and [`Search::status`] shows the progress.
+    pub fn start_rebuild(&self, actor: &Actor) -> Result<()> {
+        actor.require(Permission::SystemManage)?;
+        if self.rebuilding() {
+            return Err(already_running());
+        }
+        let s = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = s.rebuild(&|_, _| {}).await {
+                s.failed(&e);
+            }
+        });
+        Ok(())
+    }
+
     /// Rebuilds the whole index; `progress(done, total)` is called after each batch.
     /// Refused while another rebuild runs in this process.
     pub async fn rebuild(

@@ -102,6 +102,15 @@ fn decode_cursor(c: &str) -> Option<usize> {
 }
 
 impl SearchRequest {
+    /// The query text parsed (`staff` allows staff-only fields); a mistake is a 400 on `q`.
+    pub fn parsed(&self, staff: bool) -> Result<Option<crate::query::Parsed>> {
+        self.q
+            .as_deref()
+            .map(|q| crate::query::parse(q, staff))
+            .transpose()
+            .map_err(query_error)
+    }
+
     /// The order in effect.
     pub fn effective_sort(&self) -> Sort {
         self.sort.unwrap_or(if self.q.is_some() {

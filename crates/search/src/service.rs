@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use tantivy::TantivyDocument;
-use tantivy::schema::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use vitrine_collections::Collections;
@@ -19,7 +18,7 @@ use crate::analysis::Analyzer;
 use crate::document::{Authorities, Projection};
 use crate::engine::{self, Context, SearchResults};
 use crate::query;
-use crate::request::{SearchRequest, query_error};
+use crate::request::SearchRequest;
 use crate::schema::{self, Fields};
 use crate::store::{Generation, Root, err};
 use crate::suggest::{Names, Suggestion, SuggestionKind};
@@ -176,12 +175,7 @@ impl Search {
         secret: bool,
         staff: bool,
     ) -> Result<SearchResults> {
-        let parsed = req
-            .q
-            .as_deref()
-            .map(|q| query::parse(q, staff))
-            .transpose()
-            .map_err(query_error)?;
+        let parsed = req.parsed(staff)?;
         let live = self.live().ok_or_else(|| self.unavailable())?;
         let searcher = live.generation.side(p).reader.searcher();
         let names = self.names();
@@ -262,18 +256,12 @@ impl Search {
                     engine::top(&searcher, &*q, crate::request::Sort::Relevance, 0, 5, false)?;
                 for d in docs {
                     let doc: TantivyDocument = searcher.doc(d).map_err(err)?;
-                    let get = |f| {
-                        doc.get_first(f)
-                            .and_then(|v| v.as_str())
-                            .unwrap_or_default()
-                            .to_owned()
-                    };
-                    let Ok(id) = Uuid::parse_str(&get(self.inner.f.id)) else {
+                    let f = &self.inner.f;
+                    let Ok(id) = Uuid::parse_str(&engine::text_of(&doc, f.id)) else {
                         continue;
                     };
-                    let title: vitrine_kernel::LangText =
-                        serde_json::from_str(&get(self.inner.f.title_json)).unwrap_or_default();
-                    let number = get(self.inner.f.number_shown);
+                    let title = engine::lang_of(&doc, f.title_json);
+                    let number = engine::text_of(&doc, f.number_shown);
                     out.push(Suggestion {
                         kind: SuggestionKind::Object,
                         id,
@@ -295,12 +283,7 @@ impl Search {
     /// Ids of every match, in the asked order (CSV export), at most [`MAX_EXPORT`].
     pub async fn export_ids(&self, actor: &Actor, req: &SearchRequest) -> Result<Vec<Uuid>> {
         actor.require(Permission::CatalogueRead)?;
-        let parsed = req
-            .q
-            .as_deref()
-            .map(|q| query::parse(q, true))
-            .transpose()
-            .map_err(query_error)?;
+        let parsed = req.parsed(true)?;
         let live = self.live().ok_or_else(|| self.unavailable())?;
         let searcher = live.generation.side(Projection::Staff).reader.searcher();
         let planner = crate::plan::Planner {
@@ -311,21 +294,12 @@ impl Search {
         };
         let q = planner
             .query(parsed.as_ref(), &req.filters)
-            .ok_or_else(|| {
-                query_error(query::QueryError {
-                    at: 0,
-                    message: "the query has only punctuation".into(),
-                })
-            })?;
+            .ok_or_else(engine::nothing_to_search)?;
         let (_, docs, _) = engine::top(&searcher, &*q, req.effective_sort(), 0, MAX_EXPORT, false)?;
         let mut ids = Vec::with_capacity(docs.len());
         for d in docs {
             let doc: TantivyDocument = searcher.doc(d).map_err(err)?;
-            if let Some(id) = doc
-                .get_first(self.inner.f.id)
-                .and_then(|v| v.as_str())
-                .and_then(|s| Uuid::parse_str(s).ok())
-            {
+            if let Ok(id) = Uuid::parse_str(&engine::text_of(&doc, self.inner.f.id)) {
                 ids.push(id);
             }
         }

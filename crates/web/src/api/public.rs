@@ -12,7 +12,8 @@ use crate::extract::ListQuery;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
-fn cacheable(body: impl IntoResponse) -> Response {
+/// A public answer any cache may keep for a minute.
+pub(crate) fn cacheable(body: impl IntoResponse) -> Response {
     let mut r = body.into_response();
     r.headers_mut().insert(
         header::CACHE_CONTROL,

@@ -9,13 +9,14 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 use vitrine_collections::model::ObjectRecord;
-use vitrine_kernel::{Actor, Error, Lang, Permission};
+use vitrine_kernel::{Error, Lang, Permission};
 use vitrine_search::engine::SearchResults;
 use vitrine_search::request::SearchRequest;
 use vitrine_search::suggest::Suggestion;
 use vitrine_search::{IndexStatus, SavedSearch};
 
 use crate::api::parse_id;
+use crate::api::public::cacheable;
 use crate::extract::{ApiJson, Caller, query_pairs};
 use crate::i18n::Tr;
 use crate::problem::{ApiResult, Problem};
@@ -75,15 +76,6 @@ pub async fn public_search(State(st): State<AppState>, uri: Uri) -> ApiResult<Re
     let mut r = st.search.search_public(&req).await?;
     label_codes(&mut r, st.i18n.tr(req.lang));
     Ok(cacheable(Json(r)))
-}
-
-fn cacheable(body: impl IntoResponse) -> Response {
-    let mut r = body.into_response();
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=30"),
-    );
-    r
 }
 
 fn suggest_params(uri: &Uri) -> Result<(String, Lang), Error> {
@@ -261,7 +253,7 @@ pub async fn status(
     responses((status = 202, body = IndexStatus), (status = 403, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn reindex(State(st): State<AppState>, Caller(actor): Caller) -> ApiResult<Response> {
-    start_rebuild(&st, &actor)?;
+    st.search.start_rebuild(&actor)?;
     // Give the job a moment to register, so the status shows it.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     let mut r = Json(st.search.status().await?).into_response();
@@ -271,24 +263,6 @@ pub async fn reindex(State(st): State<AppState>, Caller(actor): Caller) -> ApiRe
         HeaderValue::from_static("/api/v1/search/status"),
     );
     Ok(r)
-}
-
-/// Starts a rebuild job unless one runs (administrators).
-pub fn start_rebuild(st: &AppState, actor: &Actor) -> Result<(), Error> {
-    actor.require(Permission::SystemManage)?;
-    if st.search.rebuilding() {
-        return Err(Error::Conflict {
-            field: None,
-            message: "a rebuild of the search index is already running".into(),
-        });
-    }
-    let s = st.search.clone();
-    tokio::spawn(async move {
-        if let Err(e) = s.rebuild(&|_, _| {}).await {
-            tracing::error!(error = %e, "search index rebuild failed");
-        }
-    });
-    Ok(())
 }
 
 /// The caller's saved searches.
