@@ -69,12 +69,13 @@ impl Role {
     pub fn grants(self, p: Permission) -> bool {
         use Permission::*;
         match p {
-            CatalogueRead | AuditRead | OwnTokens => true,
+            CatalogueRead | AuditRead | OwnTokens | EnvironmentRead => true,
             CatalogueEdit | AuthorityEdit => {
                 matches!(self, Role::Admin | Role::Registrar | Role::Curator)
             }
             CatalogueDelete | ConfidentialRead => matches!(self, Role::Admin | Role::Registrar),
             UsersManage | SystemManage => self == Role::Admin,
+            EnvironmentEdit | ReadingsWrite => matches!(self, Role::Admin | Role::Conservator),
         }
     }
 }
@@ -100,6 +101,12 @@ pub enum Permission {
     UsersManage,
     /// Run maintenance: rebuild indexes, see their state.
     SystemManage,
+    /// See sensors, spaces' environment and readings.
+    EnvironmentRead,
+    /// Register and place sensors, set targets, calibrations, control rules and ingest tokens.
+    EnvironmentEdit,
+    /// Send sensor readings (gateways, logger imports).
+    ReadingsWrite,
 }
 
 /// A signed-in person.
@@ -184,6 +191,9 @@ fn describe(p: Permission) -> &'static str {
         Permission::OwnTokens => "manage API tokens",
         Permission::UsersManage => "manage accounts",
         Permission::SystemManage => "run maintenance such as rebuilding the search index",
+        Permission::EnvironmentRead => "see the environment monitoring",
+        Permission::EnvironmentEdit => "change sensors, targets and control rules",
+        Permission::ReadingsWrite => "send sensor readings",
     }
 }
 

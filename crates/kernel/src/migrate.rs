@@ -1,7 +1,7 @@
 //! Schema migrations, written once for both engines.
 //!
 //! Each migration is plain SQL with a few type placeholders that differ between engines:
-//! `{uuid}`, `{ts}`, `{json}`, `{serial_pk}`. Applied ids are kept in `schema_migrations`;
+//! `{uuid}`, `{ts}`, `{json}`, `{serial_pk}`, `{bytes}`. Applied ids are kept in `schema_migrations`;
 //! each migration runs in its own transaction (DDL is transactional on both engines).
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -35,7 +35,12 @@ pub fn render(sql: &str, backend: DbBackend) -> String {
         ),
         _ => ("BLOB", "TEXT", "TEXT", "INTEGER PRIMARY KEY AUTOINCREMENT"),
     };
+    let bytes = match backend {
+        DbBackend::Postgres => "BYTEA",
+        _ => "BLOB",
+    };
     sql.replace("{uuid}", uuid)
+        .replace("{bytes}", bytes)
         .replace("{ts}", ts)
         .replace("{json}", json)
         .replace("{serial_pk}", serial)

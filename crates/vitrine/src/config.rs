@@ -29,10 +29,17 @@ pub struct Config {
     pub museum_name_en: String,
     /// If set, every object number must start with this prefix.
     pub object_number_prefix: Option<String>,
+    /// The museum's offset from UTC in minutes (days of environment data run from local
+    /// midnight); set before the first reading arrives.
+    pub utc_offset_minutes: i32,
+    /// Largest batch of sensor readings, in bytes after decompression.
+    pub max_ingest_bytes: usize,
+    /// Extra names gateways use for metrics, e.g. `{ Feuchte = "rh" }`.
+    pub metric_aliases: std::collections::BTreeMap<String, String>,
 }
 
 /// The keys a `VITRINE_*` environment variable may set.
-const SETTINGS: [&str; 8] = [
+const SETTINGS: [&str; 10] = [
     "data",
     "listen",
     "database_url",
@@ -41,6 +48,8 @@ const SETTINGS: [&str; 8] = [
     "museum_name_zh",
     "museum_name_en",
     "object_number_prefix",
+    "utc_offset_minutes",
+    "max_ingest_bytes",
 ];
 
 impl Default for Config {
@@ -54,6 +63,9 @@ impl Default for Config {
             museum_name_zh: "岭南省博物馆".into(),
             museum_name_en: "Lingnan Provincial Museum".into(),
             object_number_prefix: None,
+            utc_offset_minutes: 480,
+            max_ingest_bytes: 32 * 1024 * 1024,
+            metric_aliases: Default::default(),
         }
     }
 }
@@ -100,6 +112,12 @@ impl Config {
             .context("invalid configuration")?;
         if cfg.max_body_bytes < 1024 {
             bail!("max_body_bytes must be at least 1024");
+        }
+        if cfg.max_ingest_bytes < 1024 {
+            bail!("max_ingest_bytes must be at least 1024");
+        }
+        if !(-14 * 60..=14 * 60).contains(&cfg.utc_offset_minutes) {
+            bail!("utc_offset_minutes must be between -840 and 840 (e.g. 480 for China)");
         }
         Ok(cfg)
     }

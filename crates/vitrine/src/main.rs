@@ -141,7 +141,9 @@ async fn serve(museum: Museum, cfg: &Config) -> anyhow::Result<()> {
     let search = museum.search(cfg).await?;
     // Follows the outbox; builds the index first when there is none.
     search.spawn_follower();
-    let app = vitrine_web::router(museum.app(cfg, search));
+    let conservation = museum.conservation(cfg).await?;
+    let flusher = conservation.spawn_background();
+    let app = vitrine_web::router(museum.app(cfg, search, conservation.clone()));
     let listener = TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
@@ -152,6 +154,9 @@ async fn serve(museum: Museum, cfg: &Config) -> anyhow::Result<()> {
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown())
         .await?;
+    flusher.abort();
+    // Fold what is in memory into day rows now (it is durable either way).
+    conservation.readings().flush().await?;
     museum.db.close().await?;
     Ok(())
 }

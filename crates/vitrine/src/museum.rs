@@ -3,6 +3,7 @@
 use anyhow::Context;
 use vitrine_collections::Collections;
 use vitrine_collections::model::NumberRule;
+use vitrine_conservation::{Conservation, Settings};
 use vitrine_kernel::accounts::Accounts;
 use vitrine_kernel::migrate::{self, KERNEL_MIGRATIONS};
 use vitrine_kernel::{Db, LangText};
@@ -22,10 +23,11 @@ pub struct Museum {
 }
 
 /// Every domain's migrations, in dependency order.
-pub const ALL_MIGRATIONS: [&[migrate::Migration]; 3] = [
+pub const ALL_MIGRATIONS: [&[migrate::Migration]; 4] = [
     KERNEL_MIGRATIONS,
     vitrine_collections::MIGRATIONS,
     vitrine_search::MIGRATIONS,
+    vitrine_conservation::store::MIGRATIONS,
 ];
 
 impl Museum {
@@ -59,13 +61,34 @@ impl Museum {
         Ok(Search::open(cfg.data.join("index"), self.collections.clone()).await?)
     }
 
+    /// Opens environment monitoring (replaying readings not yet folded into day rows).
+    pub async fn conservation(&self, cfg: &Config) -> anyhow::Result<Conservation> {
+        let settings = Settings {
+            utc_offset_ms: i64::from(cfg.utc_offset_minutes) * 60_000,
+            aliases: cfg
+                .metric_aliases
+                .iter()
+                .map(|(a, b)| (a.clone(), b.clone()))
+                .collect(),
+            ..Settings::default()
+        };
+        Ok(Conservation::open(self.db.clone(), self.collections.clone(), settings).await?)
+    }
+
     /// The web application over this museum.
-    pub fn app(&self, cfg: &Config, search: Search) -> AppState {
+    pub fn app(&self, cfg: &Config, search: Search, conservation: Conservation) -> AppState {
         let web = WebConfig {
             secure_cookies: cfg.secure_cookies,
             max_body_bytes: cfg.max_body_bytes,
             museum_name: LangText::zh_en(&cfg.museum_name_zh, &cfg.museum_name_en),
+            max_ingest_bytes: cfg.max_ingest_bytes,
         };
-        AppState::new(self.collections.clone(), self.accounts.clone(), search, web)
+        AppState::new(
+            self.collections.clone(),
+            self.accounts.clone(),
+            search,
+            conservation,
+            web,
+        )
     }
 }

@@ -10,6 +10,7 @@ pub mod api;
 pub mod assets;
 pub mod extract;
 pub mod i18n;
+pub mod metrics;
 pub mod pages;
 pub mod problem;
 pub mod public;
@@ -20,7 +21,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -86,10 +87,68 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/public/v1/objects", get(api::public::list))
         .route("/api/public/v1/objects/{id}", get(api::public::get))
+        .route(
+            "/api/v1/sensors",
+            get(api::environment::list_sensors).post(api::environment::create_sensor),
+        )
+        .route(
+            "/api/v1/sensors/{id}",
+            get(api::environment::get_sensor).put(api::environment::put_sensor),
+        )
+        .route(
+            "/api/v1/sensors/{id}/placements",
+            post(api::environment::place_sensor),
+        )
+        .route(
+            "/api/v1/sensors/{id}/calibrations",
+            post(api::environment::add_calibration),
+        )
+        .route(
+            "/api/v1/sensors/{id}/series",
+            get(api::environment::sensor_series),
+        )
+        .route(
+            "/api/v1/sensors/{id}/series.csv",
+            get(api::environment::sensor_series_csv),
+        )
+        .route("/api/v1/spaces", get(api::environment::spaces))
+        .route(
+            "/api/v1/spaces/{id}/series",
+            get(api::environment::space_series),
+        )
+        .route(
+            "/api/v1/spaces/{id}/series.csv",
+            get(api::environment::space_series_csv),
+        )
+        .route(
+            "/api/v1/spaces/{id}/target",
+            put(api::environment::put_target),
+        )
+        .route(
+            "/api/v1/environment/profiles",
+            get(api::environment::profiles),
+        )
+        .route(
+            "/api/v1/ingest-tokens",
+            get(api::environment::list_tokens).post(api::environment::create_token),
+        )
+        .route(
+            "/api/v1/ingest-tokens/{id}",
+            delete(api::environment::revoke_token),
+        )
         .route("/api/openapi.json", get(openapi::json))
         .route("/api/docs", get(openapi::docs));
+    // Reading batches are larger than forms; their own limit applies (gzip bodies are
+    // checked again after decompression).
+    let ingest = Router::new()
+        .route("/write", post(api::ingest::write_v1))
+        .route("/api/v2/write", post(api::ingest::write_v2))
+        .route("/api/v1/readings", post(api::ingest::readings_json))
+        .layer(DefaultBodyLimit::max(state.cfg.max_ingest_bytes));
     Router::new()
         .merge(api)
+        .merge(ingest)
+        .route("/metrics", get(metrics::metrics))
         .merge(pages::routes())
         .merge(public::routes())
         .route("/healthz", get(healthz))

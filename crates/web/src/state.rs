@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use vitrine_collections::Collections;
+use vitrine_conservation::Conservation;
 use vitrine_kernel::LangText;
 use vitrine_kernel::accounts::Accounts;
 use vitrine_search::Search;
@@ -18,6 +19,8 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// The museum's name, shown in headers and titles.
     pub museum_name: LangText,
+    /// Largest reading batch (line protocol or JSON) after decompression, in bytes.
+    pub max_ingest_bytes: usize,
 }
 
 impl Default for WebConfig {
@@ -26,6 +29,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             max_body_bytes: 1024 * 1024,
             museum_name: LangText::zh_en("岭南省博物馆", "Lingnan Provincial Museum"),
+            max_ingest_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -39,6 +43,8 @@ pub struct AppState {
     pub accounts: Accounts,
     /// The search index.
     pub search: Search,
+    /// Environment monitoring.
+    pub conservation: Conservation,
     /// Settings.
     pub cfg: Arc<WebConfig>,
     /// Interface strings.
@@ -51,12 +57,14 @@ impl AppState {
         collections: Collections,
         accounts: Accounts,
         search: Search,
+        conservation: Conservation,
         cfg: WebConfig,
     ) -> Self {
         AppState {
             collections,
             accounts,
             search,
+            conservation,
             cfg: Arc::new(cfg),
             i18n: Arc::new(I18n::load()),
         }

@@ -1,6 +1,8 @@
 //! The JSON API under `/api/v1` (staff: token or session) and `/api/public/v1` (anyone).
 
 pub mod authorities;
+pub mod environment;
+pub mod ingest;
 pub mod objects;
 pub mod openapi;
 pub mod public;

@@ -5,7 +5,7 @@ use axum::response::{Html, IntoResponse};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{authorities, objects, public, search, session};
+use crate::api::{authorities, environment, ingest, objects, public, search, session};
 
 struct Bearer;
 
@@ -33,11 +33,18 @@ impl Modify for Bearer {
         search::search, search::suggest, search::export_csv, search::status, search::reindex,
         search::saved_list, search::saved_create, search::saved_delete,
         search::public_search, search::public_suggest,
+        ingest::write_v1, ingest::write_v2, ingest::readings_json,
+        environment::list_sensors, environment::create_sensor, environment::get_sensor, environment::put_sensor,
+        environment::place_sensor, environment::add_calibration, environment::sensor_series, environment::sensor_series_csv,
+        environment::spaces, environment::space_series, environment::space_series_csv, environment::put_target,
+        environment::profiles, environment::list_tokens, environment::create_token, environment::revoke_token,
     ),
     modifiers(&Bearer),
     tags((name = "objects", description = "Catalogue records"), (name = "authorities", description = "People, places, terms, locations"),
          (name = "session", description = "Sign-in and API tokens"), (name = "public", description = "Published records, no sign-in"),
-         (name = "search", description = "Full-text search with facets, suggestions, export, saved searches"))
+         (name = "search", description = "Full-text search with facets, suggestions, export, saved searches"),
+         (name = "readings", description = "Sensor readings in: InfluxDB line protocol (1.x and 2.x paths) and JSON"),
+         (name = "environment", description = "Sensors, spaces, targets, chart series, ingest tokens"))
 )]
 pub struct ApiDoc;
 

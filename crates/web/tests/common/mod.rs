@@ -41,6 +41,7 @@ pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
         KERNEL_MIGRATIONS,
         vitrine_collections::MIGRATIONS,
         vitrine_search::MIGRATIONS,
+        vitrine_conservation::store::MIGRATIONS,
     ])
     .await
     {
@@ -63,7 +64,20 @@ pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
             .await
             .unwrap();
         search.spawn_follower();
-        let state = AppState::new(collections, accounts, search.clone(), cfg.clone());
+        let conservation = vitrine_conservation::Conservation::open(
+            t.db.clone(),
+            collections.clone(),
+            vitrine_conservation::Settings::default(),
+        )
+        .await
+        .unwrap();
+        let state = AppState::new(
+            collections,
+            accounts,
+            search.clone(),
+            conservation,
+            cfg.clone(),
+        );
         out.push(Site {
             engine: t.engine,
             app: vitrine_web::router(state),

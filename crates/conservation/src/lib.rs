@@ -1,0 +1,18 @@
+//! Conservation, part 1: the museum's spaces and sensors, readings from every path
+//! (line protocol, JSON, MQTT, logger files) into one pipeline, and a compressed readings
+//! store with hourly and daily rollups on SQLite and PostgreSQL.
+
+pub mod codec;
+pub mod ingest;
+pub mod lineproto;
+pub mod metric;
+pub mod model;
+pub mod overview;
+pub mod profiles;
+pub mod readings;
+pub mod rollup;
+pub mod service;
+mod sql;
+pub mod store;
+
+pub use service::{Conservation, SeriesData, Settings, Writer};

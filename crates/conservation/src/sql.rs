@@ -1,0 +1,48 @@
+//! Raw SQL for the readings store, where measured faster than the query builder: written
+//! once with `?` placeholders and numbered (`$1`) for PostgreSQL.
+
+use sea_orm::{DbBackend, Statement, Value};
+
+/// A statement for the engine, `?` placeholders numbered for PostgreSQL.
+pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
+    let text = match backend {
+        DbBackend::Postgres => {
+            let mut out = String::with_capacity(sql.len() + 16);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, text, values)
+}
+
+/// `(?,?,…)` groups for a multi-row statement: `rows` groups of `cols` placeholders.
+pub fn groups(rows: usize, cols: usize) -> String {
+    let one = format!("({})", vec!["?"; cols].join(","));
+    vec![one; rows].join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_placeholders_are_numbered() {
+        let s = stmt(
+            DbBackend::Postgres,
+            "SELECT ? + ?",
+            vec![1.into(), 2.into()],
+        );
+        assert_eq!(s.sql, "SELECT $1 + $2");
+        assert_eq!(groups(2, 2), "(?,?),(?,?)");
+    }
+}

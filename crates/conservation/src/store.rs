@@ -1,0 +1,410 @@
+//! SQL of the sensor registry: sensors, placements, calibrations, targets, series ids and
+//! ingest tokens.
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, QueryResult, Value};
+use uuid::Uuid;
+use vitrine_kernel::Result;
+use vitrine_kernel::migrate::Migration;
+
+use crate::model::{
+    Calibration, CalibrationInput, Placement, SensorInput, SensorStatus, TargetInput, ms_time,
+};
+use crate::sql::stmt;
+
+/// This domain's schema steps.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    id: "conservation/0001_environment",
+    sql: include_str!("../migrations/0001_environment.sql"),
+}];
+
+/// A sensor row.
+#[derive(Clone, Debug)]
+pub struct SensorRow {
+    pub id: Uuid,
+    pub status: SensorStatus,
+    pub space_hint: String,
+    pub version: i64,
+    pub data: SensorInput,
+}
+
+const SENSOR_COLS: &str =
+    "id, code, model, metrics, interval_s, status, space_hint, notes, version";
+
+fn sensor_row(r: &QueryResult) -> Result<SensorRow> {
+    let metrics: serde_json::Value = r.try_get("", "metrics")?;
+    let status = SensorStatus::parse(&r.try_get::<String>("", "status")?);
+    Ok(SensorRow {
+        id: r.try_get("", "id")?,
+        status,
+        space_hint: r.try_get("", "space_hint")?,
+        version: r.try_get("", "version")?,
+        data: SensorInput {
+            code: r.try_get("", "code")?,
+            model: r.try_get("", "model")?,
+            metrics: serde_json::from_value(metrics).unwrap_or_default(),
+            interval_s: r.try_get::<i64>("", "interval_s")?.clamp(1, 86_400) as u32,
+            notes: r.try_get("", "notes")?,
+            retired: status == SensorStatus::Retired,
+        },
+    })
+}
+
+/// Every sensor, by code.
+pub async fn sensors(c: &impl ConnectionTrait) -> Result<Vec<SensorRow>> {
+    let sql = format!("SELECT {SENSOR_COLS} FROM env_sensors ORDER BY code");
+    c.query_all_raw(stmt(c.get_database_backend(), &sql, vec![]))
+        .await?
+        .iter()
+        .map(sensor_row)
+        .collect()
+}
+
+/// One sensor.
+pub async fn sensor(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<SensorRow>> {
+    let sql = format!("SELECT {SENSOR_COLS} FROM env_sensors WHERE id = ?");
+    c.query_one_raw(stmt(c.get_database_backend(), &sql, vec![id.into()]))
+        .await?
+        .as_ref()
+        .map(sensor_row)
+        .transpose()
+}
+
+/// One sensor by code.
+pub async fn sensor_by_code(c: &impl ConnectionTrait, code: &str) -> Result<Option<SensorRow>> {
+    let sql = format!("SELECT {SENSOR_COLS} FROM env_sensors WHERE code = ?");
+    c.query_one_raw(stmt(c.get_database_backend(), &sql, vec![code.into()]))
+        .await?
+        .as_ref()
+        .map(sensor_row)
+        .transpose()
+}
+
+/// Inserts a sensor; false when the code is taken.
+pub async fn insert_sensor(c: &impl ConnectionTrait, row: &SensorRow) -> Result<bool> {
+    let now = Utc::now();
+    let res = c
+        .execute_raw(stmt(
+            c.get_database_backend(),
+            "INSERT INTO env_sensors (id, code, model, metrics, interval_s, status, space_hint, notes, version, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO NOTHING",
+            vec![
+                row.id.into(),
+                row.data.code.clone().into(),
+                row.data.model.clone().into(),
+                serde_json::json!(row.data.metrics).into(),
+                i64::from(row.data.interval_s).into(),
+                row.status.as_str().into(),
+                row.space_hint.clone().into(),
+                row.data.notes.clone().into(),
+                row.version.into(),
+                now.into(),
+                now.into(),
+            ],
+        ))
+        .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Rewrites a sensor if still at `expected`; false when it moved on.
+pub async fn update_sensor(
+    c: &impl ConnectionTrait,
+    row: &SensorRow,
+    expected: i64,
+) -> Result<bool> {
+    let res = c
+        .execute_raw(stmt(
+            c.get_database_backend(),
+            "UPDATE env_sensors SET code = ?, model = ?, metrics = ?, interval_s = ?, status = ?, notes = ?, \
+             version = ?, updated_at = ? WHERE id = ? AND version = ?",
+            vec![
+                row.data.code.clone().into(),
+                row.data.model.clone().into(),
+                serde_json::json!(row.data.metrics).into(),
+                i64::from(row.data.interval_s).into(),
+                row.status.as_str().into(),
+                row.data.notes.clone().into(),
+                row.version.into(),
+                Utc::now().into(),
+                row.id.into(),
+                expected.into(),
+            ],
+        ))
+        .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+fn placement_row(r: &QueryResult) -> Result<Placement> {
+    Ok(Placement {
+        id: r.try_get("", "id")?,
+        sensor_id: r.try_get("", "sensor_id")?,
+        location_id: r.try_get("", "location_id")?,
+        location_label: None,
+        from: ms_time(r.try_get("", "from_ms")?),
+        to: r.try_get::<Option<i64>>("", "to_ms")?.map(ms_time),
+        note: r.try_get("", "note")?,
+    })
+}
+
+/// Every placement, oldest first (optionally of one sensor or one location).
+pub async fn placements(
+    c: &impl ConnectionTrait,
+    sensor: Option<Uuid>,
+    location: Option<Uuid>,
+) -> Result<Vec<Placement>> {
+    let mut sql =
+        "SELECT id, sensor_id, location_id, from_ms, to_ms, note FROM env_placements WHERE 1 = 1"
+            .to_owned();
+    let mut values: Vec<Value> = Vec::new();
+    if let Some(s) = sensor {
+        sql.push_str(" AND sensor_id = ?");
+        values.push(s.into());
+    }
+    if let Some(l) = location {
+        sql.push_str(" AND location_id = ?");
+        values.push(l.into());
+    }
+    sql.push_str(" ORDER BY from_ms, id");
+    c.query_all_raw(stmt(c.get_database_backend(), &sql, values))
+        .await?
+        .iter()
+        .map(placement_row)
+        .collect()
+}
+
+/// Ends a sensor's open placement at `at`, and opens one in `location` from `at`.
+pub async fn move_sensor(
+    c: &impl ConnectionTrait,
+    sensor: Uuid,
+    location: Uuid,
+    at: i64,
+    note: &str,
+) -> Result<Uuid> {
+    let b = c.get_database_backend();
+    c.execute_raw(stmt(
+        b,
+        "UPDATE env_placements SET to_ms = ? WHERE sensor_id = ? AND to_ms IS NULL",
+        vec![at.into(), sensor.into()],
+    ))
+    .await?;
+    let id = Uuid::now_v7();
+    c.execute_raw(stmt(
+        b,
+        "INSERT INTO env_placements (id, sensor_id, location_id, from_ms, to_ms, note) VALUES (?, ?, ?, ?, NULL, ?)",
+        vec![id.into(), sensor.into(), location.into(), at.into(), note.into()],
+    ))
+    .await?;
+    Ok(id)
+}
+
+/// Every calibration, oldest first.
+pub async fn calibrations(
+    c: &impl ConnectionTrait,
+    sensor: Option<Uuid>,
+) -> Result<Vec<(Uuid, Calibration)>> {
+    let mut sql = "SELECT id, sensor_id, metric, cal_offset, cal_scale, valid_from_ms, note, created_by FROM env_calibrations".to_owned();
+    let mut values: Vec<Value> = Vec::new();
+    if let Some(s) = sensor {
+        sql.push_str(" WHERE sensor_id = ?");
+        values.push(s.into());
+    }
+    sql.push_str(" ORDER BY valid_from_ms, id");
+    c.query_all_raw(stmt(c.get_database_backend(), &sql, values))
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("", "sensor_id")?,
+                Calibration {
+                    id: r.try_get("", "id")?,
+                    created_by: r.try_get("", "created_by")?,
+                    data: CalibrationInput {
+                        metric: r.try_get("", "metric")?,
+                        offset: r.try_get("", "cal_offset")?,
+                        scale: r.try_get("", "cal_scale")?,
+                        valid_from: Some(ms_time(r.try_get("", "valid_from_ms")?)),
+                        note: r.try_get("", "note")?,
+                    },
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Adds a calibration.
+pub async fn insert_calibration(
+    c: &impl ConnectionTrait,
+    sensor: Uuid,
+    cal: &Calibration,
+) -> Result<()> {
+    let from = cal
+        .data
+        .valid_from
+        .map(|t| t.timestamp_millis())
+        .unwrap_or_default();
+    c.execute_raw(stmt(
+        c.get_database_backend(),
+        "INSERT INTO env_calibrations (id, sensor_id, metric, cal_offset, cal_scale, valid_from_ms, note, created_by, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        vec![
+            cal.id.into(),
+            sensor.into(),
+            cal.data.metric.clone().into(),
+            cal.data.offset.into(),
+            cal.data.scale.into(),
+            from.into(),
+            cal.data.note.clone().into(),
+            cal.created_by.clone().into(),
+            Utc::now().into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Every space's target: `(location, target, version)`.
+pub async fn targets(c: &impl ConnectionTrait) -> Result<Vec<(Uuid, TargetInput, i64)>> {
+    c.query_all_raw(stmt(
+        c.get_database_backend(),
+        "SELECT location_id, profile, ranges, version FROM env_targets",
+        vec![],
+    ))
+    .await?
+    .iter()
+    .map(|r| {
+        let ranges: serde_json::Value = r.try_get("", "ranges")?;
+        Ok((
+            r.try_get("", "location_id")?,
+            TargetInput {
+                profile: r.try_get("", "profile")?,
+                ranges: serde_json::from_value(ranges).unwrap_or_default(),
+            },
+            r.try_get("", "version")?,
+        ))
+    })
+    .collect()
+}
+
+/// Sets a space's target; returns its new version.
+pub async fn put_target(c: &impl ConnectionTrait, location: Uuid, t: &TargetInput) -> Result<i64> {
+    let b = c.get_database_backend();
+    let row = c
+        .query_one_raw(stmt(
+            b,
+            "INSERT INTO env_targets (location_id, profile, ranges, version, updated_at) VALUES (?, ?, ?, 1, ?) \
+             ON CONFLICT (location_id) DO UPDATE SET profile = excluded.profile, ranges = excluded.ranges, \
+             version = env_targets.version + 1, updated_at = excluded.updated_at RETURNING version",
+            vec![
+                location.into(),
+                t.profile.clone().into(),
+                serde_json::json!(t.ranges).into(),
+                Utc::now().into(),
+            ],
+        ))
+        .await?;
+    Ok(row
+        .map(|r| r.try_get("", "version"))
+        .transpose()?
+        .unwrap_or(1))
+}
+
+/// Every series: `(id, sensor, metric)`.
+pub async fn series(c: &impl ConnectionTrait) -> Result<Vec<(i64, Uuid, String)>> {
+    c.query_all_raw(stmt(
+        c.get_database_backend(),
+        "SELECT id, sensor_id, metric FROM env_series",
+        vec![],
+    ))
+    .await?
+    .iter()
+    .map(|r| {
+        Ok((
+            r.try_get("", "id")?,
+            r.try_get("", "sensor_id")?,
+            r.try_get("", "metric")?,
+        ))
+    })
+    .collect()
+}
+
+/// Makes sure a series exists; returns its id.
+pub async fn ensure_series(c: &impl ConnectionTrait, sensor: Uuid, metric: &str) -> Result<i64> {
+    let b = c.get_database_backend();
+    c.execute_raw(stmt(
+        b,
+        "INSERT INTO env_series (sensor_id, metric) VALUES (?, ?) ON CONFLICT (sensor_id, metric) DO NOTHING",
+        vec![sensor.into(), metric.into()],
+    ))
+    .await?;
+    let row = c
+        .query_one_raw(stmt(
+            b,
+            "SELECT id FROM env_series WHERE sensor_id = ? AND metric = ?",
+            vec![sensor.into(), metric.into()],
+        ))
+        .await?
+        .ok_or_else(|| vitrine_kernel::Error::Internal("series vanished".into()))?;
+    Ok(row.try_get("", "id")?)
+}
+
+/// A gateway token: `(id, name, created_by, revoked)`.
+pub async fn ingest_token(c: &impl ConnectionTrait, hash: &str) -> Result<Option<(Uuid, String)>> {
+    c.query_one_raw(stmt(
+        c.get_database_backend(),
+        "SELECT id, name FROM env_ingest_tokens WHERE token_hash = ? AND revoked_at IS NULL",
+        vec![hash.into()],
+    ))
+    .await?
+    .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "name")?)))
+    .transpose()
+}
+
+/// Stores a gateway token's hash.
+pub async fn insert_ingest_token(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    name: &str,
+    hash: &str,
+    by: &str,
+) -> Result<()> {
+    c.execute_raw(stmt(
+        c.get_database_backend(),
+        "INSERT INTO env_ingest_tokens (id, name, token_hash, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+        vec![id.into(), name.into(), hash.into(), by.into(), Utc::now().into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Gateway tokens: `(id, name, created_by, created_at, revoked)`.
+pub async fn ingest_tokens(c: &impl ConnectionTrait) -> Result<Vec<crate::model::IngestToken>> {
+    c.query_all_raw(stmt(
+        c.get_database_backend(),
+        "SELECT id, name, created_by, created_at, revoked_at FROM env_ingest_tokens ORDER BY created_at",
+        vec![],
+    ))
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(crate::model::IngestToken {
+            id: r.try_get("", "id")?,
+            name: r.try_get("", "name")?,
+            created_by: r.try_get("", "created_by")?,
+            created_at: r.try_get("", "created_at")?,
+            revoked_at: r.try_get("", "revoked_at")?,
+        })
+    })
+    .collect()
+}
+
+/// Revokes a gateway token; false when there is no such live token.
+pub async fn revoke_ingest_token(c: &impl ConnectionTrait, id: Uuid) -> Result<bool> {
+    let res = c
+        .execute_raw(stmt(
+            c.get_database_backend(),
+            "UPDATE env_ingest_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+            vec![Utc::now().into(), id.into()],
+        ))
+        .await?;
+    Ok(res.rows_affected() == 1)
+}

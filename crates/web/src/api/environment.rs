@@ -1,0 +1,421 @@
+//! `/api/v1/sensors`, `/api/v1/spaces`, `/api/v1/ingest-tokens`: the sensor registry,
+//! space targets, chart series (JSON and CSV) and the environment overview.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use vitrine_conservation::SeriesData;
+use vitrine_conservation::model::{
+    CalibrationInput, IngestToken, Placement, PlacementInput, Sensor, SensorInput, TargetInput,
+    parse_time,
+};
+use vitrine_conservation::overview::SpaceNow;
+use vitrine_conservation::profiles::PROFILES;
+use vitrine_kernel::{Error, FieldError};
+
+use crate::api::parse_id;
+use crate::extract::{ApiJson, Caller, IfMatch, etag, query_pairs};
+use crate::problem::{ApiResult, Problem};
+use crate::state::AppState;
+
+fn with_etag(status: StatusCode, s: Sensor) -> Response {
+    let tag = etag(s.version);
+    let mut r = (status, Json(s)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
+}
+
+/// A sensor as the answer to a write, with its ETag.
+async fn sensor_reply(
+    st: &AppState,
+    actor: &vitrine_kernel::Actor,
+    id: uuid::Uuid,
+    status: StatusCode,
+) -> ApiResult<Response> {
+    Ok(with_etag(
+        status,
+        st.conservation.get_sensor(actor, id).await?.0,
+    ))
+}
+
+/// A sensor and where it has been.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SensorDetail {
+    /// The sensor.
+    pub sensor: Sensor,
+    /// Every placement, oldest first.
+    pub placements: Vec<Placement>,
+}
+
+/// Every sensor, unassigned ones included.
+#[utoipa::path(get, path = "/api/v1/sensors", tag = "environment",
+    responses((status = 200, body = Vec<Sensor>), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn list_sensors(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+) -> ApiResult<Json<Vec<Sensor>>> {
+    Ok(Json(st.conservation.list_sensors(&actor).await?))
+}
+
+/// Registers a sensor.
+#[utoipa::path(post, path = "/api/v1/sensors", tag = "environment", request_body = SensorInput,
+    responses((status = 201, body = Sensor), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn create_sensor(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    ApiJson(input): ApiJson<SensorInput>,
+) -> ApiResult<Response> {
+    let id = st.conservation.create_sensor(&actor, input).await?;
+    let (s, _) = st.conservation.get_sensor(&actor, id).await?;
+    Ok(with_etag(StatusCode::CREATED, s))
+}
+
+/// One sensor with its placement history.
+#[utoipa::path(get, path = "/api/v1/sensors/{id}", tag = "environment", params(("id" = Uuid, Path)),
+    responses((status = 200, body = SensorDetail), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn get_sensor(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let (sensor, placements) = st.conservation.get_sensor(&actor, parse_id(&id)?).await?;
+    let tag = etag(sensor.version);
+    let mut r = Json(SensorDetail { sensor, placements }).into_response();
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    Ok(r)
+}
+
+/// Changes a sensor's description (`If-Match` required).
+#[utoipa::path(put, path = "/api/v1/sensors/{id}", tag = "environment", params(("id" = Uuid, Path)), request_body = SensorInput,
+    responses((status = 200, body = Sensor), (status = 412, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn put_sensor(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    IfMatch(v): IfMatch,
+    ApiJson(input): ApiJson<SensorInput>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    st.conservation.update_sensor(&actor, id, v, input).await?;
+    sensor_reply(&st, &actor, id, StatusCode::OK).await
+}
+
+/// Places or moves a sensor (`If-Match` required); its past readings stay with the space they measured.
+#[utoipa::path(post, path = "/api/v1/sensors/{id}/placements", tag = "environment", params(("id" = Uuid, Path)), request_body = PlacementInput,
+    responses((status = 200, body = Sensor), (status = 412, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn place_sensor(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    IfMatch(v): IfMatch,
+    ApiJson(input): ApiJson<PlacementInput>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    st.conservation.place_sensor(&actor, id, v, input).await?;
+    sensor_reply(&st, &actor, id, StatusCode::OK).await
+}
+
+/// Adds a calibration to a sensor.
+#[utoipa::path(post, path = "/api/v1/sensors/{id}/calibrations", tag = "environment", params(("id" = Uuid, Path)), request_body = CalibrationInput,
+    responses((status = 201, body = Sensor), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn add_calibration(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<CalibrationInput>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    st.conservation.add_calibration(&actor, id, input).await?;
+    sensor_reply(&st, &actor, id, StatusCode::CREATED).await
+}
+
+/// The parameters of a series request.
+pub struct SeriesQuery {
+    /// Metric code.
+    pub metric: String,
+    /// Start (ms).
+    pub from: i64,
+    /// End (ms).
+    pub to: i64,
+}
+
+/// Reads `metric`, `from`, `to` (RFC 3339 or ms; default the last 24 hours).
+pub fn series_query(uri: &Uri) -> Result<SeriesQuery, Error> {
+    let pairs = query_pairs(uri.query())?;
+    let mut metric = None;
+    let now = chrono::Utc::now().timestamp_millis();
+    let (mut from, mut to) = (None, None);
+    let mut bad = Vec::new();
+    for (k, v) in &pairs {
+        match k.as_str() {
+            "metric" => metric = Some(v.clone()),
+            "from" => match parse_time("from", v) {
+                Ok(t) => from = Some(t),
+                Err(Error::InvalidParameters(e)) => bad.extend(e),
+                Err(e) => return Err(e),
+            },
+            "to" => match parse_time("to", v) {
+                Ok(t) => to = Some(t),
+                Err(Error::InvalidParameters(e)) => bad.extend(e),
+                Err(e) => return Err(e),
+            },
+            other => bad.push(FieldError::new(
+                other,
+                "unknown_parameter",
+                "use metric, from, to",
+            )),
+        }
+    }
+    let metric = match metric {
+        Some(m) if vitrine_conservation::metric::valid_code(&m) => m,
+        Some(m) => {
+            bad.push(FieldError::new(
+                "metric",
+                "invalid_metric",
+                format!("`{m}` is not a metric name"),
+            ));
+            String::new()
+        }
+        None => {
+            bad.push(FieldError::new(
+                "metric",
+                "required",
+                "say which metric, e.g. metric=rh",
+            ));
+            String::new()
+        }
+    };
+    if !bad.is_empty() {
+        return Err(Error::InvalidParameters(bad));
+    }
+    let to = to.unwrap_or(now);
+    Ok(SeriesQuery {
+        metric,
+        from: from.unwrap_or(to - 86_400_000),
+        to,
+    })
+}
+
+/// A sensor's series of one metric, at the resolution that keeps it under 2,000 points.
+#[utoipa::path(get, path = "/api/v1/sensors/{id}/series", tag = "environment",
+    params(("id" = Uuid, Path), ("metric" = String, Query), ("from" = Option<String>, Query, description = "RFC 3339 or ms; default 24 h before `to`"), ("to" = Option<String>, Query, description = "default now")),
+    responses((status = 200, body = SeriesData), (status = 400, body = Problem)), security(("bearer" = [])))]
+pub async fn sensor_series(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> ApiResult<Json<SeriesData>> {
+    let id = parse_id(&id)?;
+    let q = series_query(&uri)?;
+    Ok(Json(
+        st.conservation
+            .sensor_series(&actor, id, &q.metric, q.from, q.to)
+            .await?,
+    ))
+}
+
+/// The series of every sensor that was in a space, each for the time it was there.
+#[utoipa::path(get, path = "/api/v1/spaces/{id}/series", tag = "environment",
+    params(("id" = Uuid, Path, description = "a location"), ("metric" = String, Query), ("from" = Option<String>, Query), ("to" = Option<String>, Query)),
+    responses((status = 200, body = Vec<SeriesData>), (status = 400, body = Problem)), security(("bearer" = [])))]
+pub async fn space_series(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> ApiResult<Json<Vec<SeriesData>>> {
+    let id = parse_id(&id)?;
+    let q = series_query(&uri)?;
+    Ok(Json(
+        st.conservation
+            .space_series(&actor, id, &q.metric, q.from, q.to)
+            .await?,
+    ))
+}
+
+/// The same series as CSV (one row per point: sensor, time, value, min, max, count).
+#[utoipa::path(get, path = "/api/v1/spaces/{id}/series.csv", tag = "environment",
+    params(("id" = Uuid, Path), ("metric" = String, Query), ("from" = Option<String>, Query), ("to" = Option<String>, Query)),
+    responses((status = 200, content_type = "text/csv"), (status = 400, body = Problem)), security(("bearer" = [])))]
+pub async fn space_series_csv(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let q = series_query(&uri)?;
+    let series = st
+        .conservation
+        .space_series(&actor, id, &q.metric, q.from, q.to)
+        .await?;
+    Ok(csv_response(
+        &series,
+        &format!("space-{id}-{}.csv", q.metric),
+    ))
+}
+
+/// A sensor's series as CSV.
+#[utoipa::path(get, path = "/api/v1/sensors/{id}/series.csv", tag = "environment",
+    params(("id" = Uuid, Path), ("metric" = String, Query), ("from" = Option<String>, Query), ("to" = Option<String>, Query)),
+    responses((status = 200, content_type = "text/csv"), (status = 400, body = Problem)), security(("bearer" = [])))]
+pub async fn sensor_series_csv(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let q = series_query(&uri)?;
+    let s = st
+        .conservation
+        .sensor_series(&actor, id, &q.metric, q.from, q.to)
+        .await?;
+    Ok(csv_response(
+        std::slice::from_ref(&s),
+        &format!("sensor-{}-{}.csv", s.sensor_code, q.metric),
+    ))
+}
+
+fn csv_response(series: &[SeriesData], filename: &str) -> Response {
+    let mut out = String::from("sensor,metric,unit,resolution,time,value,min,max,count\n");
+    for s in series {
+        for i in 0..s.t.len() {
+            let time = vitrine_conservation::model::ms_time(s.t[i])
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            out.push_str(&format!(
+                "{},{},{},{},{time},{},{},{},{}\n",
+                s.sensor_code, s.metric, s.unit, s.resolution, s.v[i], s.min[i], s.max[i], s.n[i]
+            ));
+        }
+    }
+    let mut r = out.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
+}
+
+/// Every space with sensors or a target: latest values against the target, silent and
+/// low-battery sensors flagged.
+#[utoipa::path(get, path = "/api/v1/spaces", tag = "environment",
+    responses((status = 200, body = Vec<SpaceNow>)), security(("bearer" = [])))]
+pub async fn spaces(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+) -> ApiResult<Json<Vec<SpaceNow>>> {
+    Ok(Json(
+        st.conservation.overview(&actor, chrono::Utc::now()).await?,
+    ))
+}
+
+/// Sets a space's target environment (a profile and/or ranges per metric).
+#[utoipa::path(put, path = "/api/v1/spaces/{id}/target", tag = "environment", params(("id" = Uuid, Path)), request_body = TargetInput,
+    responses((status = 200, body = TargetInput), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn put_target(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<TargetInput>,
+) -> ApiResult<Json<TargetInput>> {
+    st.conservation
+        .set_target(&actor, parse_id(&id)?, input.clone())
+        .await?;
+    Ok(Json(input))
+}
+
+/// A named target profile.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProfileInfo {
+    code: &'static str,
+    zh: &'static str,
+    en: &'static str,
+    ranges: std::collections::BTreeMap<&'static str, vitrine_conservation::model::Range>,
+}
+
+/// The named target profiles.
+#[utoipa::path(get, path = "/api/v1/environment/profiles", tag = "environment",
+    responses((status = 200, body = Vec<ProfileInfo>)), security(("bearer" = [])))]
+pub async fn profiles(Caller(actor): Caller) -> ApiResult<Json<Vec<ProfileInfo>>> {
+    actor.require(vitrine_kernel::Permission::EnvironmentRead)?;
+    Ok(Json(
+        PROFILES
+            .iter()
+            .map(|p| ProfileInfo {
+                code: p.code,
+                zh: p.zh,
+                en: p.en,
+                ranges: p.ranges.iter().copied().collect(),
+            })
+            .collect(),
+    ))
+}
+
+/// A new ingest token: the secret is shown only now.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct NewIngestToken {
+    /// The token.
+    #[serde(flatten)]
+    pub token: IngestToken,
+    /// Send as `Authorization: Token <secret>`.
+    pub secret: String,
+}
+
+/// Name of a new ingest token.
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IngestTokenInput {
+    /// The gateway or logger it is for.
+    pub name: String,
+}
+
+/// Gateway ingest tokens.
+#[utoipa::path(get, path = "/api/v1/ingest-tokens", tag = "environment",
+    responses((status = 200, body = Vec<IngestToken>)), security(("bearer" = [])))]
+pub async fn list_tokens(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+) -> ApiResult<Json<Vec<IngestToken>>> {
+    Ok(Json(st.conservation.ingest_tokens(&actor).await?))
+}
+
+/// Makes a gateway ingest token.
+#[utoipa::path(post, path = "/api/v1/ingest-tokens", tag = "environment", request_body = IngestTokenInput,
+    responses((status = 201, body = NewIngestToken), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn create_token(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    ApiJson(input): ApiJson<IngestTokenInput>,
+) -> ApiResult<Response> {
+    let (token, secret) = st
+        .conservation
+        .create_ingest_token(&actor, &input.name)
+        .await?;
+    Ok((StatusCode::CREATED, Json(NewIngestToken { token, secret })).into_response())
+}
+
+/// Revokes a gateway ingest token.
+#[utoipa::path(delete, path = "/api/v1/ingest-tokens/{id}", tag = "environment", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn revoke_token(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    st.conservation
+        .revoke_ingest_token(&actor, parse_id(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
