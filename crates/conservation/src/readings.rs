@@ -590,13 +590,14 @@ fn build_rows(
             let Some(total) = rollup::combine(c.hours.iter().map(|(_, r)| r)) else {
                 continue;
             };
+            let mut scale = None;
             let points = c.points.map(|(ts, vals)| {
                 let mut b = Vec::with_capacity(ts.len() + 16);
-                codec::encode(&ts, &vals, &mut b);
+                scale = codec::encode(&ts, &vals, &mut b);
                 b
             });
-            let mut hours = Vec::with_capacity(c.hours.len() * 48);
-            rollup::encode_hours(d, &c.hours, &mut hours);
+            let mut hours = Vec::with_capacity(c.hours.len() * 24);
+            rollup::encode_hours(d, &c.hours, scale, &mut hours);
             rows.push(DayRow {
                 series: *s,
                 day: d,

@@ -6,7 +6,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::codec::{Corrupt, put_uvarint, take_f64, take_u8, take_uvarint};
+use crate::codec::{
+    Corrupt, put_ivarint, put_uvarint, take_f64, take_ivarint, take_u8, take_uvarint,
+};
 
 /// One hour in milliseconds.
 pub const HOUR_MS: i64 = 3_600_000;
@@ -115,14 +117,43 @@ pub fn floor_to(t: i64, len: i64, offset_ms: i64) -> i64 {
     (t + offset_ms).div_euclid(len) * len - offset_ms
 }
 
+/// Marks hours stored as raw f64 (no decimal scale).
+const RAW: u8 = 0xFF;
+
 /// Encodes the hourly rollups of one day (hour starts within `[day_start, +24 h)`).
-pub fn encode_hours(day_start: i64, hours: &[(i64, Rollup)], out: &mut Vec<u8>) {
+/// With the decimal `scale` of the day's readings, minima and maxima are stored exactly as
+/// scaled integers, and sums and integrals rounded to that precision (the instruments'
+/// own): about 20 bytes an hour instead of 45. Without one (raw readings purged, or values
+/// with no decimal form) every number is kept as f64.
+pub fn encode_hours(day_start: i64, hours: &[(i64, Rollup)], scale: Option<u8>, out: &mut Vec<u8>) {
+    let f = scale.map(|s| 10f64.powi(i32::from(s)));
+    let fits = |x: f64, f: f64| (x * f).abs() < 9.0e15;
+    let scaled = f.filter(|&f| {
+        hours.iter().all(|(_, r)| {
+            [r.min, r.max, r.sum, r.integral]
+                .iter()
+                .all(|&x| fits(x, f))
+        })
+    });
+    out.push(match (scaled, scale) {
+        (Some(_), Some(s)) => s,
+        _ => RAW,
+    });
     put_uvarint(out, hours.len() as u64);
     for (h, r) in hours {
         out.push(((h - day_start) / HOUR_MS) as u8);
         put_uvarint(out, r.count);
-        for x in [r.min, r.max, r.sum, r.integral] {
-            out.extend_from_slice(&x.to_le_bytes());
+        match scaled {
+            Some(f) => {
+                for x in [r.min, r.max, r.sum, r.integral] {
+                    put_ivarint(out, (x * f).round() as i64);
+                }
+            }
+            None => {
+                for x in [r.min, r.max, r.sum, r.integral] {
+                    out.extend_from_slice(&x.to_le_bytes());
+                }
+            }
         }
         put_uvarint(out, r.covered_ms.max(0) as u64);
         put_uvarint(out, (r.first_ms - h).max(0) as u64);
@@ -132,6 +163,12 @@ pub fn encode_hours(day_start: i64, hours: &[(i64, Rollup)], out: &mut Vec<u8>) 
 
 /// Decodes what [`encode_hours`] wrote.
 pub fn decode_hours(day_start: i64, mut b: &[u8]) -> Result<Vec<(i64, Rollup)>, Corrupt> {
+    let scale = take_u8(&mut b)?;
+    let f = match scale {
+        RAW => None,
+        s if s <= 6 => Some(10f64.powi(i32::from(s))),
+        _ => return Err(Corrupt("unknown rollup scale")),
+    };
     let n = take_uvarint(&mut b)?;
     if n > 24 {
         return Err(Corrupt("more than 24 hours in a day"));
@@ -140,12 +177,13 @@ pub fn decode_hours(day_start: i64, mut b: &[u8]) -> Result<Vec<(i64, Rollup)>, 
     for _ in 0..n {
         let h = day_start + i64::from(take_u8(&mut b)?) * HOUR_MS;
         let count = take_uvarint(&mut b)?;
-        let (min, max, sum, integral) = (
-            take_f64(&mut b)?,
-            take_f64(&mut b)?,
-            take_f64(&mut b)?,
-            take_f64(&mut b)?,
-        );
+        let mut x = [0f64; 4];
+        for v in &mut x {
+            *v = match f {
+                Some(f) => take_ivarint(&mut b)? as f64 / f,
+                None => take_f64(&mut b)?,
+            };
+        }
         let covered_ms = take_uvarint(&mut b)? as i64;
         let first_ms = h + take_uvarint(&mut b)? as i64;
         let last_ms = h + take_uvarint(&mut b)? as i64;
@@ -153,10 +191,10 @@ pub fn decode_hours(day_start: i64, mut b: &[u8]) -> Result<Vec<(i64, Rollup)>, 
             h,
             Rollup {
                 count,
-                min,
-                max,
-                sum,
-                integral,
+                min: x[0],
+                max: x[1],
+                sum: x[2],
+                integral: x[3],
                 covered_ms,
                 first_ms,
                 last_ms,
@@ -186,8 +224,18 @@ mod tests {
         assert_eq!(all.count, 180);
         assert_eq!(all.covered_ms, 180 * 60_000);
         let mut bytes = Vec::new();
-        encode_hours(day, &hours, &mut bytes);
+        encode_hours(day, &hours, None, &mut bytes);
         assert_eq!(decode_hours(day, &bytes).expect("decodes"), hours);
+        // At the readings' scale the numbers are exact to that precision and much smaller.
+        let mut small = Vec::new();
+        encode_hours(day, &hours, Some(0), &mut small);
+        assert_eq!(decode_hours(day, &small).expect("decodes"), hours);
+        assert!(
+            small.len() * 2 < bytes.len(),
+            "{} vs {}",
+            small.len(),
+            bytes.len()
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `vitrine`: one program that runs a museum. See `vitrine --help`.
 
 mod bench;
+mod bench_http;
 mod config;
 mod demo;
 mod museum;
@@ -96,6 +97,49 @@ enum Command {
         /// Also build an FTS5 trigram table of the same records and compare.
         #[arg(long)]
         fts5: bool,
+    },
+    /// Send generated sensor readings (InfluxDB line protocol) to a URL over several
+    /// connections and print the rate; see scripts/bench_ingest.py and docs/benchmarks.md.
+    BenchIngest {
+        /// Where to POST, e.g. http://127.0.0.1:8080/api/v2/write?precision=ns
+        #[arg(long)]
+        url: String,
+        /// `Authorization` header value, e.g. "Token vti_…".
+        #[arg(long)]
+        auth: Option<String>,
+        /// Lines in all.
+        #[arg(long, default_value_t = 2_000_000)]
+        lines: usize,
+        /// Lines per request.
+        #[arg(long, default_value_t = 5_000)]
+        batch: usize,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+        /// Number of sensors (readings 60 s apart per sensor).
+        #[arg(long, default_value_t = 500)]
+        sensors: usize,
+        /// Sensor code prefix.
+        #[arg(long, default_value = "S")]
+        prefix: String,
+        /// Fields per line.
+        #[arg(long, default_value = "t,rh,lux,co2", value_delimiter = ',')]
+        fields: Vec<String>,
+        /// Time of the first reading, ms since 1970 (default: the last reading is now).
+        #[arg(long)]
+        start_ms: Option<i64>,
+    },
+    /// Repeat a GET and print client and server (Server-Timing) latency percentiles.
+    BenchGet {
+        /// The URL.
+        #[arg(long)]
+        url: String,
+        /// `Authorization` header value.
+        #[arg(long)]
+        auth: Option<String>,
+        /// Repetitions.
+        #[arg(long, default_value_t = 200)]
+        repeat: usize,
     },
     /// Bring the database schema up to date and exit.
     Migrate {
@@ -245,6 +289,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let museum = Museum::open(&cfg).await?;
             let search = museum.search(&cfg).await?;
             bench::run(&museum, &search, &queries, rounds, fts5, &cfg.data).await
+        }
+        Command::BenchIngest {
+            url,
+            auth,
+            lines,
+            batch,
+            connections,
+            sensors,
+            prefix,
+            fields,
+            start_ms,
+        } => {
+            bench_http::ingest(bench_http::IngestPlan {
+                url,
+                auth,
+                lines,
+                batch,
+                connections,
+                sensors,
+                prefix,
+                fields,
+                start_ms,
+            })
+            .await
+        }
+        Command::BenchGet { url, auth, repeat } => {
+            bench_http::get(&url, auth.as_deref(), repeat).await
         }
         Command::Migrate { at } => {
             let cfg = load(&at, None)?;

@@ -4,7 +4,7 @@
 
 mod authorities;
 mod objects;
-mod rng;
+pub(crate) mod rng;
 mod vocab;
 
 use std::io::Write;

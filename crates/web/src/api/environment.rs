@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use vitrine_conservation::SeriesData;
@@ -211,14 +211,26 @@ pub async fn sensor_series(
     Caller(actor): Caller,
     Path(id): Path<String>,
     uri: Uri,
-) -> ApiResult<Json<SeriesData>> {
+) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let q = series_query(&uri)?;
-    Ok(Json(
-        st.conservation
-            .sensor_series(&actor, id, &q.metric, q.from, q.to)
-            .await?,
-    ))
+    let t0 = std::time::Instant::now();
+    let s = st
+        .conservation
+        .sensor_series(&actor, id, &q.metric, q.from, q.to)
+        .await?;
+    Ok(timed(t0, Json(s).into_response()))
+}
+
+/// Adds `Server-Timing: app;dur=…` (milliseconds of work for the answer, JSON included), so
+/// clients and benchmarks can tell server time from network time.
+fn timed(t0: std::time::Instant, mut r: Response) -> Response {
+    let ms = t0.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(v) = HeaderValue::from_str(&format!("app;dur={ms:.3}")) {
+        r.headers_mut()
+            .insert(HeaderName::from_static("server-timing"), v);
+    }
+    r
 }
 
 /// The series of every sensor that was in a space, each for the time it was there.
@@ -230,14 +242,15 @@ pub async fn space_series(
     Caller(actor): Caller,
     Path(id): Path<String>,
     uri: Uri,
-) -> ApiResult<Json<Vec<SeriesData>>> {
+) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     let q = series_query(&uri)?;
-    Ok(Json(
-        st.conservation
-            .space_series(&actor, id, &q.metric, q.from, q.to)
-            .await?,
-    ))
+    let t0 = std::time::Instant::now();
+    let s = st
+        .conservation
+        .space_series(&actor, id, &q.metric, q.from, q.to)
+        .await?;
+    Ok(timed(t0, Json(s).into_response()))
 }
 
 /// The same series as CSV (one row per point: sensor, time, value, min, max, count).
