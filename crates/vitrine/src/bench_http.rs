@@ -112,7 +112,7 @@ fn payload(plan: &IngestPlan) -> Vec<Vec<u8>> {
                 .as_bytes(),
             );
             n += 1;
-            if n % plan.batch == 0 {
+            if n.is_multiple_of(plan.batch) {
                 bodies.push(std::mem::replace(
                     &mut body,
                     Vec::with_capacity(plan.batch * 80),
