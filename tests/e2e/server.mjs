@@ -23,9 +23,9 @@ export async function startMuseum() {
   const data = mkdtempSync(join(tmpdir(), 'vitrine-e2e-'));
   const port = await freePort();
   const bin = join(root, 'target/debug/vitrine');
-  const proc = spawn(bin, ['demo', '--data', data, '--listen', `127.0.0.1:${port}`, '--objects', '300', '--seed', '11'], {
+  const proc = spawn(bin, ['demo', '--data', data, '--listen', `127.0.0.1:${port}`, '--objects', '300', '--seed', '11', '--backfill', '2d'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, VITRINE_LOG: 'warn' },
+    env: { ...process.env, VITRINE_LOG: 'warn', VITRINE_SIMULATE_EVERY: '2' },
   });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });

@@ -12,6 +12,7 @@ pub mod profiles;
 pub mod readings;
 pub mod rollup;
 pub mod service;
+pub mod simulator;
 mod sql;
 pub mod store;
 

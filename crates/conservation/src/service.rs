@@ -149,6 +149,7 @@ pub struct Conservation {
     pub(crate) last: Arc<RwLock<HashMap<SeriesId, (i64, f64)>>>,
     stats: Arc<IngestStats>,
     settings: Settings,
+    changed: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 /// A chart's data: one series at the resolution the server chose.
@@ -238,6 +239,7 @@ impl Conservation {
             last: Arc::default(),
             stats: Arc::default(),
             settings,
+            changed: Arc::new(tokio::sync::watch::channel(0).0),
         };
         c.reload().await?;
         let latest = c.readings.latest_all().await?;
@@ -248,6 +250,11 @@ impl Conservation {
     /// Starts background work: the flusher.
     pub fn spawn_background(&self) -> tokio::task::JoinHandle<()> {
         self.readings.spawn_flusher(self.settings.flush_every)
+    }
+
+    /// Ticks after every stored batch (live pages wait on it).
+    pub fn changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
     }
 
     /// The readings store (benchmarks, maintenance).
@@ -397,6 +404,7 @@ impl Conservation {
             }
         }
         report.values += self.readings.write(batch).await?;
+        self.changed.send_modify(|n| *n += 1);
         let mut last = self.last.write().unwrap_or_else(|p| p.into_inner());
         for (s, (t, v)) in latest {
             let e = last.entry(s).or_insert((t, v));
@@ -571,6 +579,27 @@ impl Conservation {
             .collect();
         cals.reverse();
         Ok((self.sensor(row, current, cals), history))
+    }
+
+    /// Every placement in a location (the sensors that measured it, and when).
+    pub async fn placements_in(&self, actor: &Actor, location: Uuid) -> Result<Vec<Placement>> {
+        actor.require(Permission::EnvironmentRead)?;
+        let mut ps = store::placements(self.db.conn(), None, Some(location)).await?;
+        ps.reverse();
+        Ok(ps)
+    }
+
+    /// The metrics a sensor has readings of, built-in ones first.
+    pub fn metrics_of(&self, code: &str) -> Vec<String> {
+        let mut m: Vec<String> = self.series_of(code).into_keys().collect();
+        m.sort_by_key(|x| {
+            let i = crate::metric::BUILT_IN
+                .iter()
+                .position(|b| b.code == x)
+                .unwrap_or(usize::MAX);
+            (i, x.clone())
+        });
+        m
     }
 
     /// Registers a sensor.

@@ -191,6 +191,37 @@ async fn request(
     Ok((status, out, server_ms))
 }
 
+/// A kept-alive HTTP/1.1 connection for posting line protocol (the simulator's).
+pub struct Client {
+    conn: BufReader<TcpStream>,
+    target: Target,
+}
+
+impl Client {
+    /// Connects to the host of `url`.
+    pub async fn connect(url: &str) -> anyhow::Result<Client> {
+        let target = target(url)?;
+        Ok(Client {
+            conn: connect(&target).await?,
+            target,
+        })
+    }
+
+    /// POSTs a body; fails unless the answer is 2xx.
+    pub async fn post(&mut self, url: &str, auth: &str, body: &[u8]) -> anyhow::Result<()> {
+        self.target = target(url)?;
+        let (status, resp, _) =
+            request(&mut self.conn, &self.target, "POST", Some(auth), body).await?;
+        if !(200..300).contains(&status) {
+            bail!(
+                "{url} answered {status}: {}",
+                String::from_utf8_lossy(&resp)
+            );
+        }
+        Ok(())
+    }
+}
+
 async fn connect(t: &Target) -> anyhow::Result<BufReader<TcpStream>> {
     let s = TcpStream::connect(&t.host)
         .await

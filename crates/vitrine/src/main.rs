@@ -5,6 +5,7 @@ mod bench_http;
 mod config;
 mod demo;
 mod museum;
+mod simulate;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -71,6 +72,31 @@ enum Command {
         /// Generate the museum and exit instead of serving it.
         #[arg(long)]
         no_serve: bool,
+        /// Do not feed the demo's sensors with simulated readings.
+        #[arg(long)]
+        no_simulate: bool,
+        /// History the simulator writes when the demo has none (e.g. 30d, 365d).
+        #[arg(long, default_value = "30d", value_name = "SPAN")]
+        backfill: String,
+    },
+    /// Feed the demo museum's sensors with believable readings: history (`--backfill`)
+    /// then live readings every 30 s, in process or to a server with `--url`.
+    Simulate {
+        #[command(flatten)]
+        at: Where,
+        /// History to write first, e.g. 365d (default: since the last simulated reading, at most 1 day).
+        #[arg(long, value_name = "SPAN")]
+        backfill: Option<String>,
+        /// Send to this server's line-protocol endpoint instead of writing in process,
+        /// e.g. http://127.0.0.1:8080/api/v2/write
+        #[arg(long)]
+        url: Option<String>,
+        /// Token for `--url` (an ingest token or a conservator's API token).
+        #[arg(long, env = "VITRINE_INGEST_TOKEN")]
+        token: Option<String>,
+        /// Write the history and stop.
+        #[arg(long)]
+        no_live: bool,
     },
     /// Manage staff accounts.
     User {
@@ -181,12 +207,42 @@ fn load(at: &Where, listen: Option<SocketAddr>) -> anyhow::Result<Config> {
     )
 }
 
-async fn serve(museum: Museum, cfg: &Config) -> anyhow::Result<()> {
+/// Sets up the demo sensors and writes their missing history (and live readings if `live`).
+async fn simulated(
+    museum: &Museum,
+    c: &vitrine_conservation::Conservation,
+    backfill: std::time::Duration,
+    live: bool,
+) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
+    let now = chrono::Utc::now().timestamp_millis();
+    let sensors = simulate::setup(museum, c, now - backfill.as_millis() as i64 - 60_000).await?;
+    let from = simulate::resume_from(c, backfill).await?;
+    let sink = simulate::Sink::InProcess(Box::new(c.clone()));
+    if !live {
+        simulate::run(sink, sensors, from, false).await?;
+        return Ok(None);
+    }
+    Ok(Some(tokio::spawn(async move {
+        if let Err(e) = simulate::run(sink, sensors, from, true).await {
+            tracing::warn!(error = %e, "simulator stopped");
+        }
+    })))
+}
+
+async fn serve(
+    museum: Museum,
+    cfg: &Config,
+    simulate: Option<std::time::Duration>,
+) -> anyhow::Result<()> {
     let search = museum.search(cfg).await?;
     // Follows the outbox; builds the index first when there is none.
     search.spawn_follower();
     let conservation = museum.conservation(cfg).await?;
     let flusher = conservation.spawn_background();
+    let simulator = match simulate {
+        Some(backfill) => simulated(&museum, &conservation, backfill, true).await?,
+        None => None,
+    };
     let app = vitrine_web::router(museum.app(cfg, search, conservation.clone()));
     let listener = TcpListener::bind(cfg.listen)
         .await
@@ -199,6 +255,9 @@ async fn serve(museum: Museum, cfg: &Config) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown())
         .await?;
     flusher.abort();
+    if let Some(s) = simulator {
+        s.abort();
+    }
     // Fold what is in memory into day rows now (it is durable either way).
     conservation.readings().flush().await?;
     museum.db.close().await?;
@@ -255,7 +314,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { at, listen } => {
             let cfg = load(&at, listen)?;
             let museum = Museum::open(&cfg).await?;
-            serve(museum, &cfg).await
+            serve(museum, &cfg, None).await
         }
         Command::Demo {
             at,
@@ -264,15 +323,73 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             demo_password,
             no_serve,
+            no_simulate,
+            backfill,
         } => {
             let cfg = load(&at, listen)?;
+            let backfill = simulate::parse_span(&backfill)?;
             let museum = Museum::open(&cfg).await?;
             demo::ensure(&museum, objects, seed, &demo_password).await?;
-            if no_serve {
-                Ok(())
-            } else {
-                serve(museum, &cfg).await
+            match (no_serve, no_simulate) {
+                (true, true) => Ok(()),
+                (true, false) => {
+                    let c = museum.conservation(&cfg).await?;
+                    simulated(&museum, &c, backfill, false).await?;
+                    c.readings().flush().await?;
+                    Ok(())
+                }
+                (false, sim) => serve(museum, &cfg, (!sim).then_some(backfill)).await,
             }
+        }
+        Command::Simulate {
+            at,
+            backfill,
+            url,
+            token,
+            no_live,
+        } => {
+            let cfg = load(&at, None)?;
+            let span = match &backfill {
+                Some(b) => simulate::parse_span(b)?,
+                None => std::time::Duration::from_secs(86_400),
+            };
+            let museum = Museum::open(&cfg).await?;
+            let c = museum.conservation(&cfg).await?;
+            let now = chrono::Utc::now().timestamp_millis();
+            let sensors =
+                simulate::setup(&museum, &c, now - span.as_millis() as i64 - 60_000).await?;
+            let from = if backfill.is_some() {
+                now - span.as_millis() as i64
+            } else {
+                simulate::resume_from(&c, span).await?
+            };
+            let sink = match url {
+                Some(url) => {
+                    let Some(token) = token else {
+                        bail!("--url needs --token (an ingest token or a conservator's API token)");
+                    };
+                    simulate::Sink::Http {
+                        url,
+                        auth: format!("Token {token}"),
+                    }
+                }
+                None => {
+                    // Writing in process: fold readings into day rows as we go.
+                    c.spawn_background();
+                    simulate::Sink::InProcess(Box::new(c.clone()))
+                }
+            };
+            println!(
+                "simulating {} sensors{}",
+                sensors.len(),
+                if no_live { "" } else { "; Ctrl-C to stop" }
+            );
+            tokio::select! {
+                r = simulate::run(sink, sensors, from, !no_live) => r?,
+                _ = shutdown() => {}
+            }
+            c.readings().flush().await?;
+            Ok(())
         }
         Command::Reindex { at } => {
             let cfg = load(&at, None)?;

@@ -38,6 +38,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../static/api-docs.js"),
     ),
     (
+        "environment.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/environment.js"),
+    ),
+    (
+        "echarts.min.js",
+        "text/javascript; charset=utf-8",
+        npm!("echarts/dist/echarts.min.js"),
+    ),
+    (
         "htmx.min.js",
         "text/javascript; charset=utf-8",
         npm!("htmx.org/dist/htmx.min.js"),

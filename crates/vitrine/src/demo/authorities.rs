@@ -276,6 +276,30 @@ pub fn build(rng: &mut Rng) -> (Vec<Item>, Ids) {
     (items, ids)
 }
 
+/// The galleries of the exhibition building: Chinese name, English name, code.
+pub(crate) const GALLERIES: [(&str, &str, &str); 8] = [
+    ("陶瓷馆", "Ceramics Gallery", "G1"),
+    ("青铜馆", "Bronze Gallery", "G2"),
+    ("书画馆", "Painting and Calligraphy Gallery", "G3"),
+    ("潮州木雕馆", "Chaozhou Woodcarving Gallery", "G4"),
+    ("粤绣馆", "Guangdong Embroidery Gallery", "G5"),
+    ("端砚馆", "Duan Inkstone Gallery", "G6"),
+    ("南海沉船馆", "Shipwreck Gallery", "G7"),
+    ("自然馆", "Natural History Gallery", "G8"),
+];
+
+/// The storerooms of the collection store: Chinese name, English name.
+pub(crate) const ROOMS: [(&str, &str); 8] = [
+    ("陶瓷库", "Ceramics store"),
+    ("金属库", "Metals store"),
+    ("书画库", "Paintings store"),
+    ("木器库", "Wood store"),
+    ("纺织品库", "Textiles store"),
+    ("杂项库", "Miscellaneous store"),
+    ("标本库", "Specimen store"),
+    ("化石库", "Fossil store"),
+];
+
 /// The museum's buildings, floors, galleries, storerooms and showcases.
 fn build_locations(items: &mut Vec<Item>, ids: &mut Ids) {
     let loc = |vocab: &str, zh: String, en: String, code: String, parent: Option<Uuid>| {
@@ -303,16 +327,7 @@ fn build_locations(items: &mut Vec<Item>, ids: &mut Ids) {
             None,
         ),
     );
-    let galleries: [(&str, &str, &str); 8] = [
-        ("陶瓷馆", "Ceramics Gallery", "G1"),
-        ("青铜馆", "Bronze Gallery", "G2"),
-        ("书画馆", "Painting and Calligraphy Gallery", "G3"),
-        ("潮州木雕馆", "Chaozhou Woodcarving Gallery", "G4"),
-        ("粤绣馆", "Guangdong Embroidery Gallery", "G5"),
-        ("端砚馆", "Duan Inkstone Gallery", "G6"),
-        ("南海沉船馆", "Shipwreck Gallery", "G7"),
-        ("自然馆", "Natural History Gallery", "G8"),
-    ];
+    let galleries = GALLERIES;
     let main = add(
         items,
         loc(
@@ -371,16 +386,7 @@ fn build_locations(items: &mut Vec<Item>, ids: &mut Ids) {
             Some(site),
         ),
     );
-    let rooms: [(&str, &str); 8] = [
-        ("陶瓷库", "Ceramics store"),
-        ("金属库", "Metals store"),
-        ("书画库", "Paintings store"),
-        ("木器库", "Wood store"),
-        ("纺织品库", "Textiles store"),
-        ("杂项库", "Miscellaneous store"),
-        ("标本库", "Specimen store"),
-        ("化石库", "Fossil store"),
-    ];
+    let rooms = ROOMS;
     for (f, chunk) in rooms.chunks(2).enumerate() {
         let floor = add(
             items,

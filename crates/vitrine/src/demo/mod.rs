@@ -2,7 +2,7 @@
 //! staff accounts for every role, authorities, thousands of catalogue records, and the
 //! buildings, galleries, storerooms and showcases later monitoring will use.
 
-mod authorities;
+pub(crate) mod authorities;
 mod objects;
 pub(crate) mod rng;
 mod vocab;

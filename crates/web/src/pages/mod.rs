@@ -2,6 +2,7 @@
 
 mod authorities;
 mod dashboard;
+pub mod environment;
 mod form;
 mod login;
 mod object_form;
@@ -51,6 +52,15 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/search", get(search::page))
         .route("/staff/search/saved", post(search::save))
         .route("/staff/search/saved/{id}/delete", post(search::delete))
+        .route("/staff/environment", get(environment::overview))
+        .route("/staff/environment/events", get(environment::events))
+        .route("/staff/environment/spaces/{id}", get(environment::space))
+        .route("/staff/environment/sensors", get(environment::sensors))
+        .route("/staff/environment/sensors/{id}", get(environment::sensor))
+        .route(
+            "/staff/environment/sensors/{id}/place",
+            post(environment::place),
+        )
         .route("/staff/tokens", get(tokens::list).post(tokens::create))
         .route("/staff/tokens/{id}/revoke", post(tokens::revoke))
         .route("/staff/users", get(users::list).post(users::create))

@@ -1,0 +1,341 @@
+//! The environment pages: the overview of every space (live by server-sent events), a
+//! space's charts, the sensor list (with the unassigned ones to place) and a sensor's page.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::Uri;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use vitrine_collections::authority::Kind;
+use vitrine_collections::query::AuthorityQuery;
+use vitrine_conservation::model::{Placement, PlacementInput, Sensor, SensorStatus};
+use vitrine_conservation::overview::SpaceNow;
+use vitrine_kernel::{Actor, Error, LangText, Permission};
+
+use super::{Layout, Staff, error_page, render};
+use crate::api::parse_id;
+use crate::extract::{FormPairs, query_pairs};
+use crate::state::AppState;
+
+/// A metric offered on chart pages: code, unit, name in the page language.
+pub struct MetricChoice {
+    code: String,
+    unit: String,
+    name: String,
+}
+
+fn metric_choices(lang: vitrine_kernel::Lang) -> Vec<MetricChoice> {
+    vitrine_conservation::metric::BUILT_IN
+        .iter()
+        .map(|m| MetricChoice {
+            code: m.code.to_owned(),
+            unit: m.unit.to_owned(),
+            name: if lang == vitrine_kernel::Lang::ZhHans {
+                m.zh
+            } else {
+                m.en
+            }
+            .to_owned(),
+        })
+        .collect()
+}
+
+fn label(l: &Option<LangText>, lang: vitrine_kernel::Lang) -> String {
+    l.as_ref()
+        .map(|t| t.best(lang).to_owned())
+        .unwrap_or_else(|| "—".into())
+}
+
+#[derive(Template)]
+#[template(path = "staff/environment.html")]
+struct OverviewPage<'a> {
+    l: Layout<'a>,
+    spaces: Vec<SpaceNow>,
+    unassigned: usize,
+}
+
+/// Every space with current values.
+pub async fn overview(State(st): State<AppState>, Staff { actor, user }: Staff) -> Response {
+    let spaces = match st.conservation.overview(&actor, chrono::Utc::now()).await {
+        Ok(s) => s,
+        Err(e) => return error_page(&st, &user, e),
+    };
+    let unassigned = match st.conservation.list_sensors(&actor).await {
+        Ok(s) => s
+            .iter()
+            .filter(|s| s.status == SensorStatus::Unassigned)
+            .count(),
+        Err(e) => return error_page(&st, &user, e),
+    };
+    let tr = st.i18n.tr(user.lang);
+    render(&OverviewPage {
+        l: Layout::new(&st, &user, "environment", tr.t("env.title")),
+        spaces,
+        unassigned,
+    })
+}
+
+/// Server-sent events: the overview again whenever readings arrive (at most every 2 s).
+pub async fn events(State(st): State<AppState>, Staff { actor, .. }: Staff) -> Response {
+    if let Err(e) = actor.require(Permission::EnvironmentRead) {
+        return crate::problem::ApiError(e).into_response();
+    }
+    let rx = st.conservation.changes();
+    let stream = futures_util::stream::unfold((st, actor, rx), |(st, actor, mut rx)| async move {
+        if rx.changed().await.is_err() {
+            return None;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        rx.borrow_and_update();
+        let data = match st.conservation.overview(&actor, chrono::Utc::now()).await {
+            Ok(s) => serde_json::to_string(&s).unwrap_or_default(),
+            Err(_) => return None,
+        };
+        Some((
+            Ok::<_, Infallible>(Event::default().event("overview").data(data)),
+            (st, actor, rx),
+        ))
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "staff/environment_space.html")]
+struct SpacePage<'a> {
+    l: Layout<'a>,
+    space: Option<SpaceNow>,
+    name: String,
+    series_url: String,
+    metrics: Vec<MetricChoice>,
+    target_json: String,
+    history: Vec<Placement>,
+    codes: std::collections::HashMap<uuid::Uuid, String>,
+}
+
+/// A space: its charts (every sensor that was there), its target, its sensors' history.
+pub async fn space(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    Path(id): Path<String>,
+) -> Response {
+    let res: Result<Response, Error> = async {
+        let loc = parse_id(&id)?;
+        let a = st
+            .collections
+            .get_authority(&actor, Kind::Location, loc)
+            .await?;
+        let spaces = st.conservation.overview(&actor, chrono::Utc::now()).await?;
+        let space = spaces.into_iter().find(|s| s.location_id == loc);
+        let history = st.conservation.placements_in(&actor, loc).await?;
+        let codes = st
+            .conservation
+            .list_sensors(&actor)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s.data.code))
+            .collect();
+        let target = space.as_ref().map(|s| s.target.clone()).unwrap_or_default();
+        let tr = st.i18n.tr(user.lang);
+        let name = a.data.label.best(user.lang).to_owned();
+        Ok(render(&SpacePage {
+            l: Layout::new(
+                &st,
+                &user,
+                "environment",
+                format!("{name} · {}", tr.t("env.title")),
+            ),
+            space,
+            name,
+            series_url: format!("/api/v1/spaces/{loc}/series"),
+            metrics: metric_choices(user.lang),
+            target_json: serde_json::to_string(&target).unwrap_or_else(|_| "{}".into()),
+            history,
+            codes,
+        }))
+    }
+    .await;
+    res.unwrap_or_else(|e| error_page(&st, &user, e))
+}
+
+#[derive(Template)]
+#[template(path = "staff/environment_sensors.html")]
+struct SensorsPage<'a> {
+    l: Layout<'a>,
+    sensors: Vec<Sensor>,
+    only_unassigned: bool,
+    locations: Vec<(String, String)>,
+    can_edit: bool,
+    error: Option<String>,
+}
+
+async fn locations(
+    st: &AppState,
+    actor: &Actor,
+    lang: vitrine_kernel::Lang,
+) -> Result<Vec<(String, String)>, Error> {
+    let pairs = [("limit".to_owned(), "200".to_owned())];
+    let q = AuthorityQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    let page = st
+        .collections
+        .search_authorities(actor, Kind::Location, &q)
+        .await?;
+    Ok(page
+        .items
+        .into_iter()
+        .map(|a| (a.id.to_string(), a.label.best(lang).to_owned()))
+        .collect())
+}
+
+async fn sensors_page(
+    st: &AppState,
+    actor: &Actor,
+    user: &vitrine_kernel::Principal,
+    only_unassigned: bool,
+    error: Option<String>,
+) -> Response {
+    let res: Result<Response, Error> = async {
+        let mut sensors = st.conservation.list_sensors(actor).await?;
+        if only_unassigned {
+            sensors.retain(|s| s.status == SensorStatus::Unassigned);
+        }
+        let can_edit = actor.can(Permission::EnvironmentEdit);
+        let locations = if can_edit {
+            locations(st, actor, user.lang).await?
+        } else {
+            Vec::new()
+        };
+        let tr = st.i18n.tr(user.lang);
+        let title = if only_unassigned {
+            tr.t("env.unassigned")
+        } else {
+            tr.t("env.sensors")
+        };
+        Ok(render(&SensorsPage {
+            l: Layout::new(st, user, "environment", title),
+            sensors,
+            only_unassigned,
+            locations,
+            can_edit,
+            error,
+        }))
+    }
+    .await;
+    res.unwrap_or_else(|e| error_page(st, user, e))
+}
+
+/// Every sensor; `?status=unassigned` for those waiting to be placed.
+pub async fn sensors(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    uri: Uri,
+) -> Response {
+    let only = query_pairs(uri.query())
+        .unwrap_or_default()
+        .iter()
+        .any(|(k, v)| k == "status" && v == "unassigned");
+    sensors_page(&st, &actor, &user, only, None).await
+}
+
+/// Places a sensor from the sensor list.
+pub async fn place(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Response {
+    let res = async {
+        let id = parse_id(&id)?;
+        let location_id = parse_id(&form.get("location_id"))
+            .map_err(|_| Error::invalid("location_id", "required", "choose a location"))?;
+        let version = form
+            .get("version")
+            .parse::<i64>()
+            .map_err(|_| Error::BadRequest("missing version".into()))?;
+        st.conservation
+            .place_sensor(
+                &actor,
+                id,
+                version,
+                PlacementInput {
+                    location_id,
+                    at: None,
+                    note: form.get("note"),
+                },
+            )
+            .await
+    }
+    .await;
+    let back = if form.get("back") == "unassigned" {
+        "/staff/environment/sensors?status=unassigned"
+    } else {
+        "/staff/environment/sensors"
+    };
+    match res {
+        Ok(_) => Redirect::to(back).into_response(),
+        Err(e) => {
+            sensors_page(
+                &st,
+                &actor,
+                &user,
+                form.get("back") == "unassigned",
+                Some(e.to_string()),
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "staff/environment_sensor.html")]
+struct SensorPage<'a> {
+    l: Layout<'a>,
+    s: Sensor,
+    history: Vec<Placement>,
+    metrics: Vec<MetricChoice>,
+    series_url: String,
+    target_json: String,
+}
+
+/// A sensor: description, placements, calibrations, charts.
+pub async fn sensor(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    Path(id): Path<String>,
+) -> Response {
+    let res: Result<Response, Error> = async {
+        let (s, history) = st.conservation.get_sensor(&actor, parse_id(&id)?).await?;
+        let mut all = metric_choices(user.lang);
+        let have = st.conservation.metrics_of(&s.data.code);
+        let mut metrics: Vec<MetricChoice> = Vec::new();
+        for m in have {
+            match all.iter().position(|c| c.code == m) {
+                Some(i) => metrics.push(all.swap_remove(i)),
+                None => metrics.push(MetricChoice {
+                    name: m.clone(),
+                    code: m,
+                    unit: String::new(),
+                }),
+            }
+        }
+        Ok(render(&SensorPage {
+            l: Layout::new(&st, &user, "environment", s.data.code.clone()),
+            series_url: format!("/api/v1/sensors/{}/series", s.id),
+            target_json: "{}".into(),
+            s,
+            history,
+            metrics,
+        }))
+    }
+    .await;
+    res.unwrap_or_else(|e| error_page(&st, &user, e))
+}
+
+/// The location name of a placement, for templates.
+pub fn place_name(p: &Placement, lang: vitrine_kernel::Lang) -> String {
+    label(&p.location_label, lang)
+}

@@ -1,0 +1,79 @@
+// Environment journeys in headless Chromium against the real binary with the simulator on:
+// the live overview, a space's chart zoomed to other ranges, and placing a stray sensor.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startMuseum, launch, login } from './server.mjs';
+
+let museum;
+let browser;
+
+before(async () => {
+  museum = await startMuseum();
+  browser = await launch();
+  // The simulator registers its sensors and writes history as the server starts.
+  for (let i = 0; i < 240; i++) {
+    const r = await fetch(museum.base + '/metrics');
+    const m = await r.text();
+    const flushed = Number((m.match(/vitrine_readings_written_total (\d+)/) || [0, 0])[1]);
+    if (flushed > 20000) break;
+    await new Promise((res) => setTimeout(res, 250));
+  }
+});
+
+after(async () => {
+  await browser?.close();
+  await museum?.stop();
+});
+
+test('a conservator watches every space live and reads a showcase chart at several ranges', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await login(page, museum.base, 'conservator');
+  await page.click('nav a[href="/staff/environment"]');
+  await page.waitForSelector('.env-card');
+  assert.ok(await page.locator('.env-card').count() >= 60, 'every gallery, showcase and storeroom');
+  // The scripted faults show: the leaking showcase is outside its target, a sensor is silent.
+  const leaking = page.locator('.env-card', { has: page.locator('a.code', { hasText: 'EB-G3-C02' }) });
+  assert.match(await leaking.getAttribute('class'), /state-out/);
+  assert.ok(await page.locator('.env-card .badge.warn').count() >= 1, 'a silent sensor is flagged');
+  // Live: the page takes new values from the server as readings arrive.
+  await page.waitForSelector('#env-grid[data-updated]', { timeout: 20000 });
+  assert.equal(await page.isVisible('#env-live'), true);
+
+  await leaking.locator('h2 a').click();
+  await page.waitForSelector('#env-chart canvas');
+  await page.waitForFunction(() => /\d/.test(document.getElementById('env-status').textContent));
+  await page.selectOption('#env-metric', 'rh');
+  await page.click('button[data-range="604800000"]');
+  await page.waitForFunction(() => /·/.test(document.getElementById('env-status').textContent)
+    && !/…$/.test(document.getElementById('env-status').textContent));
+  // Two days of history at 5-minute steps: every reading fits under 2,000 points.
+  const status = await page.textContent('#env-status');
+  const shown = Number(status.split('·')[1].replace(/[^\d]/g, ''));
+  assert.ok(shown > 500 && shown <= 2000, status);
+  const csv = await page.getAttribute('#env-csv', 'href');
+  assert.match(csv, /series\.csv\?metric=rh&from=\d+&to=\d+/);
+  const r = await page.request.get(museum.base + csv);
+  assert.equal(r.status(), 200);
+  assert.match(await r.text(), /^sensor,metric,unit,resolution,time,value,min,max,count\nEB-G3-C02,rh,%,/);
+  await ctx.close();
+});
+
+test('a conservator places a sensor that reported on its own', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await login(page, museum.base, 'conservator');
+  await page.goto(museum.base + '/staff/environment/sensors?status=unassigned');
+  const row = page.locator('tr', { hasText: 'LOGGER-17' });
+  await row.waitFor();
+  const options = await row.locator('select option').allTextContents();
+  const store = options.find((o) => o.includes('Wood store') || o.includes('木器库'));
+  assert.ok(store, 'storerooms are offered');
+  await row.locator('select').selectOption({ label: store });
+  await Promise.all([page.waitForURL(/status=unassigned/), row.locator('button').click()]);
+  assert.equal(await page.locator('tr', { hasText: 'LOGGER-17' }).count(), 0, 'no longer unassigned');
+  await page.goto(museum.base + '/staff/environment/sensors');
+  await page.locator('a', { hasText: 'LOGGER-17' }).click();
+  assert.ok((await page.textContent('.facts')).includes(store), 'the sensor page names its space');
+  await ctx.close();
+});
