@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Makes sure what the tests talk to is there: PostgreSQL on 127.0.0.1:5432, Debian's
-# Chromium for the browser journeys, and the npm packages. Installs and starts what is
+# Makes sure what the tests talk to is there: PostgreSQL on 127.0.0.1:5432, Mosquitto on
+# 127.0.0.1:1883, Debian's Chromium for the browser journeys, and the npm packages. Installs and starts what is
 # missing (Debian/Ubuntu, as root), so a fresh machine needs only Rust and Node.js.
-# Sourced by scripts/test.sh; exports VITRINE_TEST_PG.
+# Sourced by scripts/test.sh; exports VITRINE_TEST_PG and VITRINE_TEST_MQTT.
 set -euo pipefail
 
 apt_install() {
@@ -31,6 +31,18 @@ ensure_postgres() {
     fi
   fi
   psql "$VITRINE_TEST_PG" -Atqc 'select 1' >/dev/null
+}
+
+mqtt_up() { (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null; }
+
+ensure_mosquitto() {
+  export VITRINE_TEST_MQTT="${VITRINE_TEST_MQTT:-127.0.0.1:1883}"
+  if mqtt_up; then return 0; fi
+  if ! command -v mosquitto >/dev/null; then apt_install mosquitto; fi
+  if [ -f /etc/mosquitto/mosquitto.conf ]; then mosquitto -d -c /etc/mosquitto/mosquitto.conf; else mosquitto -d; fi
+  for _ in $(seq 1 30); do mqtt_up && return 0; sleep 0.5; done
+  echo "Mosquitto is not running on 127.0.0.1:1883 and could not be started" >&2
+  return 1
 }
 
 ensure_chromium() {

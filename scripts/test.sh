@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 source scripts/services.sh
 
 ensure_postgres
+ensure_mosquitto
 ensure_chromium
 ensure_npm
 

@@ -130,12 +130,14 @@ pub fn check_time(ts: i64, now_ms: i64) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Parses a line-protocol body into readings; bad lines go to the report.
+/// Parses a line-protocol body into readings; bad lines go to the report. Lines without
+/// a `sensor` tag take `default_sensor` (an MQTT topic names its sensor) or are refused.
 pub fn parse_line_protocol<'a>(
     body: &'a [u8],
     precision: Precision,
     now_ms: i64,
     aliases: &Aliases,
+    default_sensor: Option<&'a str>,
     report: &mut IngestReport,
 ) -> Vec<Incoming<'a>> {
     let mut out = Vec::new();
@@ -161,7 +163,8 @@ pub fn parse_line_protocol<'a>(
             report.reject(n, e);
             continue;
         }
-        let Some(sensor) = take_tag(&line.tags, "sensor") else {
+        let Some(sensor) = take_tag(&line.tags, "sensor").or(default_sensor.map(Cow::Borrowed))
+        else {
             report.reject(n, "missing tag `sensor` (the sensor's code)");
             continue;
         };
@@ -214,7 +217,8 @@ fn take_tag<'a>(tags: &[(Cow<'a, str>, Cow<'a, str>)], key: &str) -> Option<Cow<
 #[derive(Clone, Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonReading {
-    /// Sensor code.
+    /// Sensor code (over MQTT, the topic's when left out).
+    #[serde(default)]
     pub sensor: String,
     /// Metric (aliases allowed: `t`, `humidity` ...).
     pub metric: String,
@@ -308,6 +312,7 @@ mod tests {
             Precision::Ns,
             now,
             &Aliases::default(),
+            None,
             &mut rep,
         );
         assert_eq!(rep.accepted, 2);

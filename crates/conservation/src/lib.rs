@@ -7,6 +7,7 @@ pub mod ingest;
 pub mod lineproto;
 pub mod metric;
 pub mod model;
+pub mod mqtt;
 pub mod overview;
 pub mod profiles;
 pub mod readings;

@@ -136,6 +136,10 @@ pub struct IngestStats {
     pub auth_failures: AtomicU64,
     /// Whole batches refused before reading a line (size, encoding, parameters).
     pub refused_batches: AtomicU64,
+    /// 1 while connected to the MQTT broker.
+    pub mqtt_connected: AtomicU64,
+    /// Connections to the MQTT broker lost.
+    pub mqtt_disconnects: AtomicU64,
 }
 
 /// The monitoring service.
@@ -344,6 +348,16 @@ impl Conservation {
     /// Counts a refused credential (the web layer refuses some before the service sees them).
     pub fn note_auth_failure(&self) {
         self.stats.auth_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records the MQTT connection state.
+    pub fn mqtt_connected(&self, up: bool) {
+        self.stats
+            .mqtt_connected
+            .store(u64::from(up), Ordering::Relaxed);
+        if !up {
+            self.stats.mqtt_disconnects.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Counts a batch refused as a whole (too big, unreadable encoding, bad parameters).

@@ -35,8 +35,14 @@ async fn send(svc: &Conservation, body: &str) -> IngestReport {
     let writer = svc.authorize_ingest(None, Some(SYSTEM)).await.unwrap();
     let mut rep = IngestReport::default();
     let now = T0 + 30 * 86_400_000;
-    let incoming =
-        parse_line_protocol(body.as_bytes(), Precision::Ms, now, svc.aliases(), &mut rep);
+    let incoming = parse_line_protocol(
+        body.as_bytes(),
+        Precision::Ms,
+        now,
+        svc.aliases(),
+        None,
+        &mut rep,
+    );
     svc.ingest(
         &writer,
         vitrine_conservation::service::Path::LineProtocol,

@@ -36,10 +36,16 @@ pub struct Config {
     pub max_ingest_bytes: usize,
     /// Extra names gateways use for metrics, e.g. `{ Feuchte = "rh" }`.
     pub metric_aliases: std::collections::BTreeMap<String, String>,
+    /// MQTT broker to take readings from, e.g. `mqtt://127.0.0.1:1883`; none: no MQTT.
+    pub mqtt_url: Option<String>,
+    /// Topic filter whose last level is the sensor code.
+    pub mqtt_topic: String,
+    /// MQTT client id (fixed, so the broker keeps unacknowledged readings across restarts).
+    pub mqtt_client_id: String,
 }
 
 /// The keys a `VITRINE_*` environment variable may set.
-const SETTINGS: [&str; 10] = [
+const SETTINGS: [&str; 13] = [
     "data",
     "listen",
     "database_url",
@@ -50,6 +56,9 @@ const SETTINGS: [&str; 10] = [
     "object_number_prefix",
     "utc_offset_minutes",
     "max_ingest_bytes",
+    "mqtt_url",
+    "mqtt_topic",
+    "mqtt_client_id",
 ];
 
 impl Default for Config {
@@ -66,6 +75,9 @@ impl Default for Config {
             utc_offset_minutes: 480,
             max_ingest_bytes: 32 * 1024 * 1024,
             metric_aliases: Default::default(),
+            mqtt_url: None,
+            mqtt_topic: "vitrine/sensors/+".into(),
+            mqtt_client_id: "vitrine".into(),
         }
     }
 }

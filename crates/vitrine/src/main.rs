@@ -94,6 +94,9 @@ enum Command {
         /// Token for `--url` (an ingest token or a conservator's API token).
         #[arg(long, env = "VITRINE_INGEST_TOKEN")]
         token: Option<String>,
+        /// Publish to this MQTT broker instead (`vitrine/sensors/{code}`), e.g. mqtt://127.0.0.1:1883
+        #[arg(long, conflicts_with = "url")]
+        mqtt: Option<String>,
         /// Write the history and stop.
         #[arg(long)]
         no_live: bool,
@@ -239,6 +242,22 @@ async fn serve(
     search.spawn_follower();
     let conservation = museum.conservation(cfg).await?;
     let flusher = conservation.spawn_background();
+    let mqtt = match cfg.mqtt_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(url) => {
+            let s = vitrine_conservation::mqtt::MqttSettings::from_url(
+                url,
+                &cfg.mqtt_topic,
+                &cfg.mqtt_client_id,
+            )
+            .map_err(anyhow::Error::msg)?;
+            println!(
+                "taking readings from MQTT {}:{} topic {}",
+                s.host, s.port, s.topic
+            );
+            Some(vitrine_conservation::mqtt::spawn(conservation.clone(), s))
+        }
+        None => None,
+    };
     let simulator = match simulate {
         Some(backfill) => simulated(&museum, &conservation, backfill, true).await?,
         None => None,
@@ -255,8 +274,8 @@ async fn serve(
         .with_graceful_shutdown(shutdown())
         .await?;
     flusher.abort();
-    if let Some(s) = simulator {
-        s.abort();
+    for task in [simulator, mqtt].into_iter().flatten() {
+        task.abort();
     }
     // Fold what is in memory into day rows now (it is durable either way).
     conservation.readings().flush().await?;
@@ -346,6 +365,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             backfill,
             url,
             token,
+            mqtt,
             no_live,
         } => {
             let cfg = load(&at, None)?;
@@ -363,8 +383,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 simulate::resume_from(&c, span).await?
             };
-            let sink = match url {
-                Some(url) => {
+            let sink = match (url, mqtt) {
+                (_, Some(m)) => simulate::Sink::mqtt(&m)?,
+                (Some(url), None) => {
                     let Some(token) = token else {
                         bail!("--url needs --token (an ingest token or a conservator's API token)");
                     };
@@ -373,7 +394,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         auth: format!("Token {token}"),
                     }
                 }
-                None => {
+                (None, None) => {
                     // Writing in process: fold readings into day rows as we go.
                     c.spawn_background();
                     simulate::Sink::InProcess(Box::new(c.clone()))

@@ -39,6 +39,31 @@ pub enum Sink {
     InProcess(Box<Conservation>),
     /// To a server's `/api/v2/write`, with an `Authorization` header value.
     Http { url: String, auth: String },
+    /// To an MQTT broker, one message per sensor on `vitrine/sensors/{code}`.
+    Mqtt(rumqttc::AsyncClient),
+}
+
+impl Sink {
+    /// Connects to a broker (`mqtt://host:port`); the connection is kept by a background task.
+    pub fn mqtt(url: &str) -> anyhow::Result<Sink> {
+        let s = vitrine_conservation::mqtt::MqttSettings::from_url(url, "", "vitrine-simulator")
+            .map_err(anyhow::Error::msg)?;
+        let opts = rumqttc::MqttOptions::new(
+            format!("vitrine-simulator-{}", std::process::id()),
+            s.host,
+            s.port,
+        );
+        let (client, mut eventloop) = rumqttc::AsyncClient::new(opts, 1024);
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = eventloop.poll().await {
+                    tracing::warn!(error = %e, "simulator: MQTT connection lost; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        });
+        Ok(Sink::Mqtt(client))
+    }
 }
 
 /// Parses `365d`, `12h`, `30m`.
@@ -250,12 +275,35 @@ async fn send(sink: &Sink, body: &str, client: &mut Option<Client>) -> anyhow::R
             let writer = c.authorize_ingest(None, Some(SYSTEM)).await?;
             let mut rep = IngestReport::default();
             let now = chrono::Utc::now().timestamp_millis();
-            let incoming =
-                parse_line_protocol(body.as_bytes(), Precision::Ns, now, c.aliases(), &mut rep);
+            let incoming = parse_line_protocol(
+                body.as_bytes(),
+                Precision::Ns,
+                now,
+                c.aliases(),
+                None,
+                &mut rep,
+            );
             c.ingest(&writer, Path::LineProtocol, incoming, &mut rep)
                 .await?;
             if rep.rejected > 0 {
                 bail!("simulated lines refused: {:?}", rep.errors.first());
+            }
+            Ok(())
+        }
+        Sink::Mqtt(client) => {
+            for line in body.lines() {
+                let code = line
+                    .split([',', ' '])
+                    .find_map(|t| t.strip_prefix("sensor="))
+                    .unwrap_or("unknown");
+                client
+                    .publish(
+                        format!("vitrine/sensors/{code}"),
+                        rumqttc::QoS::AtLeastOnce,
+                        false,
+                        line.as_bytes().to_vec(),
+                    )
+                    .await?;
             }
             Ok(())
         }

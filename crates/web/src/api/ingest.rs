@@ -230,7 +230,14 @@ async fn line_protocol(
     };
     let now = chrono::Utc::now().timestamp_millis();
     let mut rep = IngestReport::default();
-    let incoming = parse_line_protocol(&bytes, precision, now, st.conservation.aliases(), &mut rep);
+    let incoming = parse_line_protocol(
+        &bytes,
+        precision,
+        now,
+        st.conservation.aliases(),
+        None,
+        &mut rep,
+    );
     if let Err(e) = st
         .conservation
         .ingest(&writer, Path::LineProtocol, incoming, &mut rep)
