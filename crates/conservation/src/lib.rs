@@ -5,6 +5,7 @@
 pub mod codec;
 pub mod ingest;
 pub mod lineproto;
+pub mod logger;
 pub mod metric;
 pub mod model;
 pub mod mqtt;

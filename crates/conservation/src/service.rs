@@ -492,6 +492,52 @@ impl Conservation {
         self.reload().await
     }
 
+    /// Reads a logger's file for a sensor: with `preview`, only says what it found; else
+    /// stores every readable row (through the same pipeline as gateways) and reports the rest.
+    pub async fn import_logger(
+        &self,
+        actor: &Actor,
+        sensor: Uuid,
+        bytes: &[u8],
+        mapping: &crate::logger::Mapping,
+        preview: bool,
+    ) -> Result<(crate::logger::Preview, usize)> {
+        actor.require(Permission::ReadingsWrite)?;
+        let row = store::sensor(self.db.conn(), sensor)
+            .await?
+            .ok_or_else(not_found)?;
+        let offset = (self.settings.utc_offset_ms / 60_000) as i32;
+        let (readings, p) = crate::logger::read(bytes, mapping, offset)
+            .map_err(|e| Error::invalid("mapping", "unreadable_file", e))?;
+        if preview || readings.is_empty() {
+            return Ok((p, 0));
+        }
+        let incoming: Vec<Incoming<'_>> = readings
+            .iter()
+            .map(|(line, t, m, v)| Incoming {
+                sensor: std::borrow::Cow::Borrowed(row.data.code.as_str()),
+                space: None,
+                metric: std::borrow::Cow::Borrowed(m.as_str()),
+                ts: *t,
+                value: *v,
+                line: *line,
+            })
+            .collect();
+        let mut rep = IngestReport {
+            accepted: p.rows - p.rejected,
+            rejected: p.rejected,
+            ..Default::default()
+        };
+        let writer = Writer::Staff(actor.clone());
+        for chunk in incoming.chunks(50_000) {
+            self.ingest(&writer, Path::File, chunk.to_vec(), &mut rep)
+                .await?;
+            // Only the first chunk carries the refused rows' count.
+            rep.rejected = 0;
+        }
+        Ok((p, rep.values))
+    }
+
     // ---------- registry ----------
 
     /// Every sensor (unassigned ones included), by code.

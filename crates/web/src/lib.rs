@@ -144,6 +144,10 @@ pub fn router(state: AppState) -> Router {
         .route("/write", post(api::ingest::write_v1))
         .route("/api/v2/write", post(api::ingest::write_v2))
         .route("/api/v1/readings", post(api::ingest::readings_json))
+        .route(
+            "/api/v1/sensors/{id}/logger-import",
+            post(api::environment::logger_import),
+        )
         .layer(DefaultBodyLimit::max(state.cfg.max_ingest_bytes));
     Router::new()
         .merge(api)

@@ -146,3 +146,63 @@
     load();
   }
 })();
+
+// Logger files: preview what the server reads, then import.
+(function () {
+  'use strict';
+  const box = document.getElementById('logger-import');
+  if (!box) return;
+  const $ = (id) => document.getElementById(id);
+  const t = (k) => box.dataset[k] || k;
+  const out = $('imp-result');
+  function params(preview) {
+    const p = new URLSearchParams();
+    if (preview) p.set('preview', 'true');
+    const add = (name, id) => { const v = $(id).value.trim(); if (v) p.set(name, v); };
+    add('delimiter', 'imp-delimiter'); add('decimal_comma', 'imp-decimal'); add('header_row', 'imp-header');
+    add('time_format', 'imp-time-format'); add('columns', 'imp-columns'); add('utc_offset_minutes', 'imp-offset');
+    return p;
+  }
+  function cell(tag, text) { const e = document.createElement(tag); e.textContent = text; return e; }
+  function table(head, rows) {
+    const tb = document.createElement('table'); tb.className = 'list';
+    const tr = document.createElement('tr'); head.forEach(h => tr.appendChild(cell('th', h)));
+    const th = document.createElement('thead'); th.appendChild(tr); tb.appendChild(th);
+    const body = document.createElement('tbody');
+    rows.forEach(r => { const row = document.createElement('tr'); r.forEach(c => row.appendChild(cell('td', c))); body.appendChild(row); });
+    tb.appendChild(body); return tb;
+  }
+  async function send(preview) {
+    const f = $('imp-file').files[0];
+    if (!f) { $('imp-file').focus(); return; }
+    out.textContent = '…';
+    const r = await fetch(box.dataset.url + '?' + params(preview), { method: 'POST', body: await f.arrayBuffer(), credentials: 'same-origin',
+      headers: { 'Content-Type': 'text/csv' } });
+    const j = await r.json().catch(() => ({}));
+    out.textContent = '';
+    if (!r.ok) {
+      const p = document.createElement('p'); p.className = 'alert'; p.setAttribute('role', 'alert');
+      p.textContent = (j.errors && j.errors.length ? j.errors.map(e => e.message).join('; ') : j.detail) || r.statusText;
+      out.appendChild(p); $('imp-go').disabled = true; return;
+    }
+    const pv = j.preview, m = pv.mapping;
+    const sum = document.createElement('p'); sum.className = preview ? 'notice' : 'notice done';
+    sum.textContent = t('found') + ' ' + pv.format + ' · ' + pv.rows + ' ' + t('rows') + ' · ' + pv.readings + ' ' + t('readings') +
+      ' · ' + pv.rejected + ' ' + t('refused') + (preview ? '' : ' · ' + j.stored + ' ' + t('stored'));
+    out.appendChild(sum);
+    // Show what was detected, so it can be corrected.
+    if (!$('imp-delimiter').value) $('imp-delimiter').value = m.delimiter || '';
+    if (!$('imp-header').value && m.header_row) $('imp-header').value = m.header_row;
+    if (!$('imp-time-format').value && m.time_format) $('imp-time-format').value = m.time_format;
+    if (!$('imp-columns').value) $('imp-columns').value = m.columns.map(c => c[0] + ':' + c[1]).join(',');
+    const metrics = [...new Set(pv.sample.flatMap(s => s.values.map(v => v[0])))];
+    out.appendChild(table([t('line'), t('time'), ...metrics],
+      pv.sample.map(s => [String(s.line), s.time, ...metrics.map(mm => { const v = s.values.find(x => x[0] === mm); return v ? String(v[1]) : ''; })])));
+    if (pv.errors.length) {
+      out.appendChild(table([t('line'), t('reason')], pv.errors.map(e => [String(e.line), e.reason])));
+    }
+    $('imp-go').disabled = !preview || pv.readings === 0;
+  }
+  $('imp-preview').addEventListener('click', () => send(true));
+  $('imp-go').addEventListener('click', () => send(false));
+})();

@@ -429,3 +429,82 @@ async fn gateways_write_line_protocol_and_staff_read_series() {
         assert!(m.contains("vitrine_sensors_discovered_total 2"), "{m}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logger_files_are_previewed_then_imported() {
+    for site in sites().await {
+        let cons = site.token("conservator").await;
+        let r = site.call("POST", "/api/v1/sensors", Some(&cons), Some(json!({"code": "MEACO-3", "model": "Meaco 868", "metrics": ["temperature", "rh"]})), &[]).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let id = r.json()["id"].as_str().unwrap().to_owned();
+        let file = b"RECEIVER,TRANSMITTER,DATE,TEMPERATURE,HUMIDITY\n1,3,2025-11-21 08:00,20.5,51.2\n1,3,2025-11-21 08:15,20.4,oops\n1,3,2025-11-21 08:30,20.3,51.0\n".to_vec();
+        let url = format!("/api/v1/sensors/{id}/logger-import");
+        let r = site
+            .raw(
+                "POST",
+                &format!("{url}?preview=true"),
+                &cons,
+                "text/csv",
+                file.clone(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let j = r.json();
+        assert_eq!(
+            (
+                j["stored"].as_u64(),
+                j["preview"]["format"].as_str(),
+                j["preview"]["rejected"].as_u64()
+            ),
+            (Some(0), Some("meaco"), Some(1))
+        );
+        assert_eq!(j["preview"]["errors"][0]["line"], 3);
+        let r = site.raw("POST", &url, &cons, "text/csv", file).await;
+        assert_eq!(r.json()["stored"], 4, "{}", r.text());
+        // 08:00 in the museum's time (UTC+8) is midnight UTC.
+        let q = "metric=rh&from=2025-11-21T00:00:00Z&to=2025-11-21T01:00:00Z";
+        let s = site
+            .call(
+                "GET",
+                &format!("/api/v1/sensors/{id}/series?{q}"),
+                Some(&cons),
+                None,
+                &[],
+            )
+            .await
+            .json();
+        assert_eq!(s["v"], json!([51.2, 51.0]));
+        // A file nothing can be read from, and a mapping that names no column.
+        site.raw(
+            "POST",
+            &url,
+            &cons,
+            "text/csv",
+            b"just some words\n".to_vec(),
+        )
+        .await
+        .problem(422, "mapping");
+        site.raw(
+            "POST",
+            &format!("{url}?columns=nope"),
+            &cons,
+            "text/csv",
+            b"x".to_vec(),
+        )
+        .await
+        .problem(400, "columns");
+        site.raw(
+            "POST",
+            &format!("{url}?colour=red"),
+            &cons,
+            "text/csv",
+            b"x".to_vec(),
+        )
+        .await
+        .problem(400, "colour");
+        let viewer = site.token("viewer").await;
+        site.raw("POST", &url, &viewer, "text/csv", b"x".to_vec())
+            .await
+            .problem(403, "");
+    }
+}

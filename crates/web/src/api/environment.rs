@@ -432,3 +432,79 @@ pub async fn revoke_token(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// What a logger import answers: what was found, and how many readings were stored.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LoggerImport {
+    /// Layout found, first rows read, rows refused with reasons.
+    pub preview: vitrine_conservation::logger::Preview,
+    /// Readings stored (0 for a preview).
+    pub stored: usize,
+}
+
+/// Reads the mapping of a logger file from query parameters.
+fn logger_mapping(uri: &Uri) -> Result<(vitrine_conservation::logger::Mapping, bool), Error> {
+    let mut m = vitrine_conservation::logger::Mapping::default();
+    let mut preview = false;
+    let mut bad = Vec::new();
+    for (k, v) in query_pairs(uri.query())? {
+        let v = v.trim().to_owned();
+        if v.is_empty() {
+            continue;
+        }
+        match k.as_str() {
+            "preview" => preview = matches!(v.as_str(), "1" | "true" | "yes"),
+            "delimiter" => m.delimiter = Some(v),
+            "decimal_comma" => m.decimal_comma = Some(matches!(v.as_str(), "1" | "true" | "yes")),
+            "header_row" => match v.parse() {
+                Ok(n) => m.header_row = Some(n),
+                Err(_) => bad.push(FieldError::new("header_row", "not_a_number", "a row number from 1")),
+            },
+            "time_column" => m.time_column = Some(v),
+            "time_format" => m.time_format = Some(v),
+            "utc_offset_minutes" => match v.parse() {
+                Ok(n) if (-840..=840).contains(&n) => m.utc_offset_minutes = Some(n),
+                _ => bad.push(FieldError::new("utc_offset_minutes", "out_of_range", "minutes between -840 and 840")),
+            },
+            "columns" => {
+                for pair in v.split(',') {
+                    match pair.rsplit_once(':') {
+                        Some((c, metric)) => m.columns.push((c.trim().to_owned(), metric.trim().to_owned())),
+                        None => bad.push(FieldError::new("columns", "invalid_columns", "COLUMN:metric pairs separated by commas")),
+                    }
+                }
+            }
+            other => bad.push(FieldError::new(other, "unknown_parameter", "use preview, delimiter, decimal_comma, header_row, time_column, time_format, columns, utc_offset_minutes")),
+        }
+    }
+    if bad.is_empty() {
+        Ok((m, preview))
+    } else {
+        Err(Error::InvalidParameters(bad))
+    }
+}
+
+/// Imports a data logger's file (Meaco, Tinytag, Hanwell, `;`-separated with decimal
+/// commas, or any CSV with a mapping) into a sensor's readings. `preview=true` only reads.
+#[utoipa::path(post, path = "/api/v1/sensors/{id}/logger-import", tag = "environment",
+    params(("id" = Uuid, Path), ("preview" = Option<bool>, Query), ("delimiter" = Option<String>, Query, description = ", ; or tab"),
+           ("decimal_comma" = Option<bool>, Query), ("header_row" = Option<usize>, Query), ("time_column" = Option<String>, Query),
+           ("time_format" = Option<String>, Query, description = "chrono format, e.g. %d-%m-%Y %H:%M"),
+           ("columns" = Option<String>, Query, description = "COLUMN:metric,..."), ("utc_offset_minutes" = Option<i32>, Query)),
+    request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, body = LoggerImport), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn logger_import(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    uri: Uri,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<LoggerImport>> {
+    let id = parse_id(&id)?;
+    let (mapping, preview) = logger_mapping(&uri)?;
+    let (preview, stored) = st
+        .conservation
+        .import_logger(&actor, id, &body, &mapping, preview)
+        .await?;
+    Ok(Json(LoggerImport { preview, stored }))
+}

@@ -37,7 +37,7 @@ impl Modify for Bearer {
         environment::list_sensors, environment::create_sensor, environment::get_sensor, environment::put_sensor,
         environment::place_sensor, environment::add_calibration, environment::sensor_series, environment::sensor_series_csv,
         environment::spaces, environment::space_series, environment::space_series_csv, environment::put_target,
-        environment::profiles, environment::list_tokens, environment::create_token, environment::revoke_token,
+        environment::profiles, environment::logger_import, environment::list_tokens, environment::create_token, environment::revoke_token,
     ),
     modifiers(&Bearer),
     tags((name = "objects", description = "Catalogue records"), (name = "authorities", description = "People, places, terms, locations"),

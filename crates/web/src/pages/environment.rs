@@ -299,6 +299,7 @@ struct SensorPage<'a> {
     metrics: Vec<MetricChoice>,
     series_url: String,
     target_json: String,
+    can_import: bool,
 }
 
 /// A sensor: description, placements, calibrations, charts.
@@ -326,6 +327,7 @@ pub async fn sensor(
             l: Layout::new(&st, &user, "environment", s.data.code.clone()),
             series_url: format!("/api/v1/sensors/{}/series", s.id),
             target_json: "{}".into(),
+            can_import: actor.can(Permission::ReadingsWrite),
             s,
             history,
             metrics,
