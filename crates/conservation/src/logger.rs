@@ -117,7 +117,7 @@ pub fn metric_of_header(h: &str) -> Option<&'static str> {
     }
 }
 
-fn split<'a>(line: &'a str, delim: char) -> Vec<&'a str> {
+fn split(line: &str, delim: char) -> Vec<&str> {
     line.split(delim)
         .map(|c| c.trim().trim_matches('"').trim())
         .collect()
