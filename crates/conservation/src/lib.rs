@@ -3,6 +3,7 @@
 //! store with hourly and daily rollups on SQLite and PostgreSQL.
 
 pub mod codec;
+pub mod control;
 pub mod ingest;
 pub mod lineproto;
 pub mod logger;
@@ -13,6 +14,7 @@ pub mod overview;
 pub mod profiles;
 pub mod readings;
 pub mod rollup;
+pub mod rules;
 pub mod service;
 pub mod simulator;
 mod sql;

@@ -193,6 +193,8 @@ pub fn spawn(c: Conservation, s: MqttSettings) -> tokio::task::JoinHandle<()> {
             opts.set_credentials(u.clone(), p.clone());
         }
         let (client, mut eventloop) = AsyncClient::new(opts, 64);
+        // Commands of control rules go out on the same connection.
+        c.set_publisher(client.clone());
         // The event loop must keep turning while readings are stored, so storing (and the
         // acknowledgement after it) happens in a second task.
         let (tx, mut rx) = mpsc::channel::<Publish>(64);

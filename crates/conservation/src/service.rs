@@ -154,6 +154,7 @@ pub struct Conservation {
     stats: Arc<IngestStats>,
     settings: Settings,
     changed: Arc<tokio::sync::watch::Sender<u64>>,
+    pub(crate) publisher: crate::control::Publisher,
 }
 
 /// A chart's data: one series at the resolution the server chose.
@@ -244,6 +245,7 @@ impl Conservation {
             stats: Arc::default(),
             settings,
             changed: Arc::new(tokio::sync::watch::channel(0).0),
+            publisher: Arc::default(),
         };
         c.reload().await?;
         let latest = c.readings.latest_all().await?;

@@ -13,10 +13,16 @@ use crate::model::{
 use crate::sql::stmt;
 
 /// This domain's schema steps.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "conservation/0001_environment",
-    sql: include_str!("../migrations/0001_environment.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        id: "conservation/0001_environment",
+        sql: include_str!("../migrations/0001_environment.sql"),
+    },
+    Migration {
+        id: "conservation/0002_control",
+        sql: include_str!("../migrations/0002_control.sql"),
+    },
+];
 
 /// A sensor row.
 #[derive(Clone, Debug)]

@@ -242,6 +242,7 @@ async fn serve(
     search.spawn_follower();
     let conservation = museum.conservation(cfg).await?;
     let flusher = conservation.spawn_background();
+    let controller = conservation.spawn_controller();
     let mqtt = match cfg.mqtt_url.as_deref().filter(|u| !u.trim().is_empty()) {
         Some(url) => {
             let s = vitrine_conservation::mqtt::MqttSettings::from_url(
@@ -274,7 +275,7 @@ async fn serve(
         .with_graceful_shutdown(shutdown())
         .await?;
     flusher.abort();
-    for task in [simulator, mqtt].into_iter().flatten() {
+    for task in [simulator, mqtt, Some(controller)].into_iter().flatten() {
         task.abort();
     }
     // Fold what is in memory into day rows now (it is durable either way).

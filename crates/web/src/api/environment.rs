@@ -508,3 +508,141 @@ pub async fn logger_import(
         .await?;
     Ok(Json(LoggerImport { preview, stored }))
 }
+
+/// Control rules with their state.
+#[utoipa::path(get, path = "/api/v1/rules", tag = "environment",
+    responses((status = 200, body = Vec<vitrine_conservation::rules::Rule>)), security(("bearer" = [])))]
+pub async fn list_rules(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+) -> ApiResult<Json<Vec<vitrine_conservation::rules::Rule>>> {
+    Ok(Json(st.conservation.list_rules(&actor).await?))
+}
+
+fn rule_reply(status: StatusCode, r: vitrine_conservation::rules::Rule) -> Response {
+    let tag = etag(r.version);
+    let mut resp = (status, Json(r)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp
+}
+
+/// Adds a control rule.
+#[utoipa::path(post, path = "/api/v1/rules", tag = "environment", request_body = vitrine_conservation::rules::RuleInput,
+    responses((status = 201, body = vitrine_conservation::rules::Rule), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn create_rule(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    ApiJson(input): ApiJson<vitrine_conservation::rules::RuleInput>,
+) -> ApiResult<Response> {
+    let id = st.conservation.create_rule(&actor, input).await?;
+    Ok(rule_reply(
+        StatusCode::CREATED,
+        st.conservation.get_rule(&actor, id).await?,
+    ))
+}
+
+/// One rule.
+#[utoipa::path(get, path = "/api/v1/rules/{id}", tag = "environment", params(("id" = Uuid, Path)),
+    responses((status = 200, body = vitrine_conservation::rules::Rule), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn get_rule(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    Ok(rule_reply(
+        StatusCode::OK,
+        st.conservation.get_rule(&actor, parse_id(&id)?).await?,
+    ))
+}
+
+/// Changes a rule (`If-Match` required).
+#[utoipa::path(put, path = "/api/v1/rules/{id}", tag = "environment", params(("id" = Uuid, Path)), request_body = vitrine_conservation::rules::RuleInput,
+    responses((status = 200, body = vitrine_conservation::rules::Rule), (status = 412, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn put_rule(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    IfMatch(v): IfMatch,
+    ApiJson(input): ApiJson<vitrine_conservation::rules::RuleInput>,
+) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    st.conservation.update_rule(&actor, id, v, input).await?;
+    Ok(rule_reply(
+        StatusCode::OK,
+        st.conservation.get_rule(&actor, id).await?,
+    ))
+}
+
+/// Deletes a rule and its command log.
+#[utoipa::path(delete, path = "/api/v1/rules/{id}", tag = "environment", params(("id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn delete_rule(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    st.conservation.delete_rule(&actor, parse_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Holds a rule's device on or off for some minutes (`{"state": null}` hands control back).
+#[utoipa::path(post, path = "/api/v1/rules/{id}/override", tag = "environment", params(("id" = Uuid, Path)), request_body = vitrine_conservation::control::OverrideInput,
+    responses((status = 200, body = vitrine_conservation::rules::Rule), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn override_rule(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<vitrine_conservation::control::OverrideInput>,
+) -> ApiResult<Response> {
+    let r = st
+        .conservation
+        .override_rule(&actor, parse_id(&id)?, input)
+        .await?;
+    Ok(rule_reply(StatusCode::OK, r))
+}
+
+/// The command log, newest first; `rule` narrows it to one rule.
+#[utoipa::path(get, path = "/api/v1/commands", tag = "environment",
+    params(("rule" = Option<Uuid>, Query), ("limit" = Option<u32>, Query, description = "1–1000, default 100")),
+    responses((status = 200, body = Vec<vitrine_conservation::control::Command>), (status = 400, body = Problem)), security(("bearer" = [])))]
+pub async fn commands(
+    State(st): State<AppState>,
+    Caller(actor): Caller,
+    uri: Uri,
+) -> ApiResult<Json<Vec<vitrine_conservation::control::Command>>> {
+    let mut rule = None;
+    let mut limit = 100;
+    for (k, v) in query_pairs(uri.query())? {
+        match k.as_str() {
+            "rule" => {
+                rule = Some(parse_id(&v).map_err(|_| {
+                    Error::InvalidParameters(vec![FieldError::new(
+                        "rule",
+                        "invalid_id",
+                        "a rule id",
+                    )])
+                })?)
+            }
+            "limit" => {
+                limit = v.parse().map_err(|_| {
+                    Error::InvalidParameters(vec![FieldError::new(
+                        "limit",
+                        "not_a_number",
+                        "1–1000",
+                    )])
+                })?
+            }
+            other => {
+                return Err(Error::InvalidParameters(vec![FieldError::new(
+                    other,
+                    "unknown_parameter",
+                    "use rule, limit",
+                )])
+                .into());
+            }
+        }
+    }
+    Ok(Json(st.conservation.commands(&actor, rule, limit).await?))
+}

@@ -173,22 +173,29 @@ struct SensorsPage<'a> {
     error: Option<String>,
 }
 
+/// The spaces sensors and rules can be placed in (galleries, showcases, storerooms,
+/// cabinets), by name.
 async fn locations(
     st: &AppState,
     actor: &Actor,
     lang: vitrine_kernel::Lang,
 ) -> Result<Vec<(String, String)>, Error> {
-    let pairs = [("limit".to_owned(), "200".to_owned())];
-    let q = AuthorityQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-    let page = st
-        .collections
-        .search_authorities(actor, Kind::Location, &q)
-        .await?;
-    Ok(page
-        .items
-        .into_iter()
-        .map(|a| (a.id.to_string(), a.label.best(lang).to_owned()))
-        .collect())
+    let mut out = Vec::new();
+    for v in ["gallery", "showcase", "storeroom", "cabinet"] {
+        let pairs = [("limit", "200"), ("vocabulary", v)];
+        let q = AuthorityQuery::from_pairs(pairs.iter().copied())?;
+        let page = st
+            .collections
+            .search_authorities(actor, Kind::Location, &q)
+            .await?;
+        out.extend(
+            page.items
+                .into_iter()
+                .map(|a| (a.id.to_string(), a.label.best(lang).to_owned())),
+        );
+    }
+    out.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(out)
 }
 
 async fn sensors_page(
@@ -340,4 +347,136 @@ pub async fn sensor(
 /// The location name of a placement, for templates.
 pub fn place_name(p: &Placement, lang: vitrine_kernel::Lang) -> String {
     label(&p.location_label, lang)
+}
+
+#[derive(Template)]
+#[template(path = "staff/environment_rules.html")]
+struct RulesPage<'a> {
+    l: Layout<'a>,
+    rules: Vec<vitrine_conservation::rules::Rule>,
+    names: std::collections::HashMap<uuid::Uuid, String>,
+    commands: Vec<vitrine_conservation::control::Command>,
+    locations: Vec<(String, String)>,
+    metrics: Vec<MetricChoice>,
+    can_edit: bool,
+    error: Option<String>,
+}
+
+async fn rules_page(
+    st: &AppState,
+    actor: &Actor,
+    user: &vitrine_kernel::Principal,
+    error: Option<String>,
+) -> Response {
+    let res: Result<Response, Error> = async {
+        let rules = st.conservation.list_rules(actor).await?;
+        let commands = st.conservation.commands(actor, None, 50).await?;
+        let can_edit = actor.can(Permission::EnvironmentEdit);
+        let locations = locations(st, actor, user.lang).await?;
+        let names = rules.iter().map(|r| (r.id, r.data.name.clone())).collect();
+        let tr = st.i18n.tr(user.lang);
+        Ok(render(&RulesPage {
+            l: Layout::new(st, user, "environment", tr.t("env.rules")),
+            rules,
+            names,
+            commands,
+            locations,
+            metrics: metric_choices(user.lang),
+            can_edit,
+            error,
+        }))
+    }
+    .await;
+    res.unwrap_or_else(|e| error_page(st, user, e))
+}
+
+/// Control rules, their state, overrides and the command log.
+pub async fn rules(State(st): State<AppState>, Staff { actor, user }: Staff) -> Response {
+    rules_page(&st, &actor, &user, None).await
+}
+
+/// Adds a rule from the form.
+pub async fn create_rule(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    form: FormPairs,
+) -> Response {
+    let num = |k: &str| form.get(k).trim().replace(',', ".").parse::<f64>();
+    let res = async {
+        let input = vitrine_conservation::rules::RuleInput {
+            name: form.get("name"),
+            location_id: parse_id(&form.get("location_id"))
+                .map_err(|_| Error::invalid("location_id", "required", "choose a space"))?,
+            metric: form.get("metric"),
+            op: if form.get("op") == "above" {
+                vitrine_conservation::rules::Op::Above
+            } else {
+                vitrine_conservation::rules::Op::Below
+            },
+            threshold: num("threshold")
+                .map_err(|_| Error::invalid("threshold", "not_a_number", "a number"))?,
+            hysteresis: num("hysteresis").unwrap_or(0.0),
+            duration_s: (num("duration_min").unwrap_or(0.0).max(0.0) * 60.0) as u32,
+            topic: form.get("topic").trim().to_owned(),
+            on_payload: form.get("on_payload"),
+            off_payload: form.get("off_payload"),
+            enabled: true,
+        };
+        st.conservation.create_rule(&actor, input).await
+    }
+    .await;
+    back_to_rules(&st, &actor, &user, res.map(|_| ())).await
+}
+
+/// Sets or clears a manual override from the rules page.
+pub async fn override_rule(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Response {
+    let res = async {
+        let id = parse_id(&id)?;
+        let state = match form.get("state").as_str() {
+            "on" => Some(vitrine_conservation::rules::State::On),
+            "off" => Some(vitrine_conservation::rules::State::Off),
+            _ => None,
+        };
+        let minutes = form.get("minutes").parse().unwrap_or(60);
+        st.conservation
+            .override_rule(
+                &actor,
+                id,
+                vitrine_conservation::control::OverrideInput { state, minutes },
+            )
+            .await
+    }
+    .await;
+    back_to_rules(&st, &actor, &user, res.map(|_| ())).await
+}
+
+/// Back to the rules page, or the page again with what went wrong.
+async fn back_to_rules(
+    st: &AppState,
+    actor: &Actor,
+    user: &vitrine_kernel::Principal,
+    res: Result<(), Error>,
+) -> Response {
+    match res {
+        Ok(()) => Redirect::to("/staff/environment/rules").into_response(),
+        Err(e) => rules_page(st, actor, user, Some(e.to_string())).await,
+    }
+}
+
+/// Deletes a rule from the rules page.
+pub async fn delete_rule(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    Path(id): Path<String>,
+) -> Response {
+    let res = match parse_id(&id) {
+        Ok(id) => st.conservation.delete_rule(&actor, id).await,
+        Err(e) => Err(e),
+    };
+    back_to_rules(&st, &actor, &user, res).await
 }

@@ -55,6 +55,18 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/environment", get(environment::overview))
         .route("/staff/environment/events", get(environment::events))
         .route("/staff/environment/spaces/{id}", get(environment::space))
+        .route(
+            "/staff/environment/rules",
+            get(environment::rules).post(environment::create_rule),
+        )
+        .route(
+            "/staff/environment/rules/{id}/override",
+            post(environment::override_rule),
+        )
+        .route(
+            "/staff/environment/rules/{id}/delete",
+            post(environment::delete_rule),
+        )
         .route("/staff/environment/sensors", get(environment::sensors))
         .route("/staff/environment/sensors/{id}", get(environment::sensor))
         .route(
