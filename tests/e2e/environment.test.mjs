@@ -75,6 +75,41 @@ test('a conservator places a sensor that reported on its own', async () => {
   await page.goto(museum.base + '/staff/environment/sensors');
   await page.locator('a', { hasText: 'LOGGER-17' }).click();
   assert.ok((await page.textContent('.facts')).includes(store), 'the sensor page names its space');
+  // A calibration is recorded on the sensor page.
+  await page.selectOption('#c-metric', 'rh');
+  await page.fill('#c-offset', '-1.5');
+  await page.fill('#c-note', 'Rotronic HC2 reference, cert. 2026-114');
+  await Promise.all([page.waitForURL(/sensors\/[0-9a-f-]+$/), page.click('form[action$="/calibrations"] button')]);
+  assert.ok((await page.textContent('main')).includes('cert. 2026-114'));
+  // The space gets a target: a profile, with one range of its own.
+  await page.locator('.facts a[href*="/staff/environment/spaces/"]').click();
+  await page.click('.env-target-form summary');
+  await page.selectOption('#t-profile', 'organic_mixed');
+  await page.fill('input[name="rh_max"]', '58');
+  await Promise.all([page.waitForURL(/spaces\/[0-9a-f-]+$/), page.click('.env-target-form button[type=submit]')]);
+  const target = await page.textContent('.env-target');
+  assert.ok(target.includes('45') && target.includes('58'), target);
+  await ctx.close();
+});
+
+test('a conservator makes a gateway token and a gateway writes with it', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await login(page, museum.base, 'conservator');
+  await page.goto(museum.base + '/staff/environment/tokens');
+  await page.fill('#g-name', 'Telegraf, store 2');
+  await page.click('form[action="/staff/environment/tokens"] button');
+  const secret = (await page.textContent('#new-gateway-token')).trim();
+  const now = Date.now() * 1e6;
+  const r = await fetch(museum.base + '/api/v2/write?precision=ns', { method: 'POST', headers: { Authorization: 'Token ' + secret },
+    body: `env,sensor=TELEGRAF-1 t=19.5,humidity=52 ${now}\n` });
+  assert.equal(r.status, 204);
+  await page.goto(museum.base + '/staff/environment/sensors?status=unassigned');
+  assert.equal(await page.locator('tr', { hasText: 'TELEGRAF-1' }).count(), 1, 'the new gateway sensor waits to be placed');
+  await page.goto(museum.base + '/staff/environment/tokens');
+  await page.locator('tr', { hasText: 'Telegraf, store 2' }).locator('button').click();
+  const again = await fetch(museum.base + '/api/v2/write', { method: 'POST', headers: { Authorization: 'Token ' + secret }, body: 'env,sensor=TELEGRAF-1 t=1' });
+  assert.equal(again.status, 401, 'a revoked token is refused');
   await ctx.close();
 });
 

@@ -283,7 +283,7 @@ impl TargetInput {
         p.finish()
     }
 
-    /// The effective range of each metric: the profile's, overridden by custom ranges.
+    /// The effective range of each metric: the profile's, with bounds given here replacing its own.
     pub fn effective(&self) -> BTreeMap<String, Range> {
         let mut out: BTreeMap<String, Range> = crate::profiles::get(&self.profile)
             .map(|p| {
@@ -293,7 +293,20 @@ impl TargetInput {
                     .collect()
             })
             .unwrap_or_default();
-        out.extend(self.ranges.iter().map(|(k, v)| (k.clone(), *v)));
+        // A bound given here replaces the profile's; a bound left out keeps it.
+        for (k, v) in &self.ranges {
+            let base = out.get(k).copied().unwrap_or(Range {
+                min: None,
+                max: None,
+            });
+            out.insert(
+                k.clone(),
+                Range {
+                    min: v.min.or(base.min),
+                    max: v.max.or(base.max),
+                },
+            );
+        }
         out
     }
 }

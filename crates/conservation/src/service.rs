@@ -34,6 +34,8 @@ pub struct Settings {
     pub aliases: Vec<(String, String)>,
     /// How often the readings flusher runs.
     pub flush_every: Duration,
+    /// Days of raw readings to keep (rollups are kept for ever); none keeps everything.
+    pub raw_retention_days: Option<u32>,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             utc_offset_ms: 8 * HOUR_MS,
             aliases: Vec::new(),
             flush_every: Duration::from_secs(2),
+            raw_retention_days: None,
         }
     }
 }
@@ -253,9 +256,31 @@ impl Conservation {
         Ok(c)
     }
 
-    /// Starts background work: the flusher.
+    /// Starts background work: the flusher, and (with a raw retention) an hourly purge of
+    /// raw readings older than the retention, keeping their rollups.
     pub fn spawn_background(&self) -> tokio::task::JoinHandle<()> {
-        self.readings.spawn_flusher(self.settings.flush_every)
+        let flusher = self.readings.spawn_flusher(self.settings.flush_every);
+        let Some(days) = self.settings.raw_retention_days else {
+            return flusher;
+        };
+        let readings = self.readings.clone();
+        tokio::spawn(async move {
+            loop {
+                let before = chrono::Utc::now().timestamp_millis() - i64::from(days) * DAY_MS;
+                match readings.purge_raw(before).await {
+                    Ok(n) if n > 0 => tracing::info!(
+                        days = n,
+                        "readings: raw readings past retention dropped (rollups kept)"
+                    ),
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "readings: retention purge failed"),
+                }
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+                if flusher.is_finished() {
+                    return;
+                }
+            }
+        })
     }
 
     /// Ticks after every stored batch (live pages wait on it).

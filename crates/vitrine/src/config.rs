@@ -36,6 +36,9 @@ pub struct Config {
     pub max_ingest_bytes: usize,
     /// Extra names gateways use for metrics, e.g. `{ Feuchte = "rh" }`.
     pub metric_aliases: std::collections::BTreeMap<String, String>,
+    /// Days of raw sensor readings to keep (hourly and daily rollups are kept for ever);
+    /// unset keeps every reading.
+    pub raw_retention_days: Option<u32>,
     /// MQTT broker to take readings from, e.g. `mqtt://127.0.0.1:1883`; none: no MQTT.
     pub mqtt_url: Option<String>,
     /// Topic filter whose last level is the sensor code.
@@ -45,7 +48,7 @@ pub struct Config {
 }
 
 /// The keys a `VITRINE_*` environment variable may set.
-const SETTINGS: [&str; 13] = [
+const SETTINGS: [&str; 14] = [
     "data",
     "listen",
     "database_url",
@@ -56,6 +59,7 @@ const SETTINGS: [&str; 13] = [
     "object_number_prefix",
     "utc_offset_minutes",
     "max_ingest_bytes",
+    "raw_retention_days",
     "mqtt_url",
     "mqtt_topic",
     "mqtt_client_id",
@@ -75,6 +79,7 @@ impl Default for Config {
             utc_offset_minutes: 480,
             max_ingest_bytes: 32 * 1024 * 1024,
             metric_aliases: Default::default(),
+            raw_retention_days: None,
             mqtt_url: None,
             mqtt_topic: "vitrine/sensors/+".into(),
             mqtt_client_id: "vitrine".into(),

@@ -70,6 +70,7 @@ impl Museum {
                 .iter()
                 .map(|(a, b)| (a.clone(), b.clone()))
                 .collect(),
+            raw_retention_days: cfg.raw_retention_days.filter(|d| *d > 0),
             ..Settings::default()
         };
         Ok(Conservation::open(self.db.clone(), self.collections.clone(), settings).await?)

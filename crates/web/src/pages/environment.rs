@@ -11,7 +11,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use vitrine_collections::authority::Kind;
 use vitrine_collections::query::AuthorityQuery;
-use vitrine_conservation::model::{Placement, PlacementInput, Sensor, SensorStatus};
+use vitrine_conservation::model::{Placement, PlacementInput, Sensor, SensorInput, SensorStatus};
 use vitrine_conservation::overview::SpaceNow;
 use vitrine_kernel::{Actor, Error, LangText, Permission};
 
@@ -115,6 +115,21 @@ struct SpacePage<'a> {
     target_json: String,
     history: Vec<Placement>,
     codes: std::collections::HashMap<uuid::Uuid, String>,
+    space_id: String,
+    /// The target as stored (profile and own ranges), for the form.
+    own: vitrine_conservation::model::TargetInput,
+    profiles: Vec<(&'static str, &'static str)>,
+    /// Metrics the target form offers, with the stored own range.
+    range_rows: Vec<(MetricChoice, String, String)>,
+    can_edit: bool,
+    error: Option<String>,
+}
+
+/// Metrics a target form offers.
+const TARGET_METRICS: [&str; 5] = ["temperature", "rh", "lux", "uv", "co2"];
+
+fn num_text(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
 }
 
 /// A space: its charts (every sensor that was there), its target, its sensors' history.
@@ -123,43 +138,126 @@ pub async fn space(
     Staff { actor, user }: Staff,
     Path(id): Path<String>,
 ) -> Response {
+    space_page(&st, &actor, &user, &id, None).await
+}
+
+async fn space_page(
+    st: &AppState,
+    actor: &Actor,
+    user: &vitrine_kernel::Principal,
+    id: &str,
+    error: Option<String>,
+) -> Response {
     let res: Result<Response, Error> = async {
-        let loc = parse_id(&id)?;
+        let loc = parse_id(id)?;
         let a = st
             .collections
-            .get_authority(&actor, Kind::Location, loc)
+            .get_authority(actor, Kind::Location, loc)
             .await?;
-        let spaces = st.conservation.overview(&actor, chrono::Utc::now()).await?;
+        let spaces = st.conservation.overview(actor, chrono::Utc::now()).await?;
         let space = spaces.into_iter().find(|s| s.location_id == loc);
-        let history = st.conservation.placements_in(&actor, loc).await?;
+        let history = st.conservation.placements_in(actor, loc).await?;
         let codes = st
             .conservation
-            .list_sensors(&actor)
+            .list_sensors(actor)
             .await?
             .into_iter()
             .map(|s| (s.id, s.data.code))
             .collect();
-        let target = space.as_ref().map(|s| s.target.clone()).unwrap_or_default();
+        let own = st
+            .conservation
+            .targets(actor)
+            .await?
+            .remove(&loc)
+            .unwrap_or_default();
+        let target = own.effective();
         let tr = st.i18n.tr(user.lang);
         let name = a.data.label.best(user.lang).to_owned();
+        let range_rows = metric_choices(user.lang)
+            .into_iter()
+            .filter(|m| TARGET_METRICS.contains(&m.code.as_str()))
+            .map(|m| {
+                let r = own.ranges.get(&m.code);
+                let (lo, hi) = (
+                    num_text(r.and_then(|r| r.min)),
+                    num_text(r.and_then(|r| r.max)),
+                );
+                (m, lo, hi)
+            })
+            .collect();
+        let zh = user.lang == vitrine_kernel::Lang::ZhHans;
         Ok(render(&SpacePage {
             l: Layout::new(
-                &st,
-                &user,
+                st,
+                user,
                 "environment",
                 format!("{name} · {}", tr.t("env.title")),
             ),
             space,
             name,
             series_url: format!("/api/v1/spaces/{loc}/series"),
+            space_id: loc.to_string(),
             metrics: metric_choices(user.lang),
             target_json: serde_json::to_string(&target).unwrap_or_else(|_| "{}".into()),
             history,
             codes,
+            own,
+            profiles: vitrine_conservation::profiles::PROFILES
+                .iter()
+                .map(|p| (p.code, if zh { p.zh } else { p.en }))
+                .collect(),
+            range_rows,
+            can_edit: actor.can(Permission::EnvironmentEdit),
+            error,
         }))
     }
     .await;
-    res.unwrap_or_else(|e| error_page(&st, &user, e))
+    res.unwrap_or_else(|e| error_page(st, user, e))
+}
+
+/// Sets a space's target from the form on its page.
+pub async fn set_target(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Response {
+    let res = async {
+        let loc = parse_id(&id)?;
+        let mut ranges = std::collections::BTreeMap::new();
+        for m in TARGET_METRICS {
+            let read = |k: &str| -> Result<Option<f64>, Error> {
+                let v = form.get(&format!("{m}_{k}")).trim().replace(',', ".");
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                v.parse().map(Some).map_err(|_| {
+                    Error::invalid(
+                        format!("ranges.{m}"),
+                        "not_a_number",
+                        format!("`{v}` is not a number"),
+                    )
+                })
+            };
+            let (min, max) = (read("min")?, read("max")?);
+            if min.is_some() || max.is_some() {
+                ranges.insert(
+                    m.to_owned(),
+                    vitrine_conservation::model::Range { min, max },
+                );
+            }
+        }
+        let input = vitrine_conservation::model::TargetInput {
+            profile: form.get("profile"),
+            ranges,
+        };
+        st.conservation.set_target(&actor, loc, input).await
+    }
+    .await;
+    match res {
+        Ok(_) => Redirect::to(&format!("/staff/environment/spaces/{id}")).into_response(),
+        Err(e) => space_page(&st, &actor, &user, &id, Some(e.to_string())).await,
+    }
 }
 
 #[derive(Template)]
@@ -248,6 +346,30 @@ pub async fn sensors(
     sensors_page(&st, &actor, &user, only, None).await
 }
 
+/// Places a sensor in the location a form chose, from now on.
+async fn place_from_form(
+    st: &AppState,
+    actor: &Actor,
+    id: &str,
+    form: &FormPairs,
+) -> Result<i64, Error> {
+    let id = parse_id(id)?;
+    let location_id = parse_id(&form.get("location_id"))
+        .map_err(|_| Error::invalid("location_id", "required", "choose a space"))?;
+    let version = form
+        .get("version")
+        .parse::<i64>()
+        .map_err(|_| Error::BadRequest("missing version".into()))?;
+    let input = PlacementInput {
+        location_id,
+        at: None,
+        note: form.get("note"),
+    };
+    st.conservation
+        .place_sensor(actor, id, version, input)
+        .await
+}
+
 /// Places a sensor from the sensor list.
 pub async fn place(
     State(st): State<AppState>,
@@ -255,28 +377,7 @@ pub async fn place(
     Path(id): Path<String>,
     form: FormPairs,
 ) -> Response {
-    let res = async {
-        let id = parse_id(&id)?;
-        let location_id = parse_id(&form.get("location_id"))
-            .map_err(|_| Error::invalid("location_id", "required", "choose a location"))?;
-        let version = form
-            .get("version")
-            .parse::<i64>()
-            .map_err(|_| Error::BadRequest("missing version".into()))?;
-        st.conservation
-            .place_sensor(
-                &actor,
-                id,
-                version,
-                PlacementInput {
-                    location_id,
-                    at: None,
-                    note: form.get("note"),
-                },
-            )
-            .await
-    }
-    .await;
+    let res = place_from_form(&st, &actor, &id, &form).await;
     let back = if form.get("back") == "unassigned" {
         "/staff/environment/sensors?status=unassigned"
     } else {
@@ -307,6 +408,10 @@ struct SensorPage<'a> {
     series_url: String,
     target_json: String,
     can_import: bool,
+    can_edit: bool,
+    locations: Vec<(String, String)>,
+    all_metrics: Vec<MetricChoice>,
+    error: Option<String>,
 }
 
 /// A sensor: description, placements, calibrations, charts.
@@ -315,8 +420,18 @@ pub async fn sensor(
     Staff { actor, user }: Staff,
     Path(id): Path<String>,
 ) -> Response {
+    sensor_page(&st, &actor, &user, &id, None).await
+}
+
+async fn sensor_page(
+    st: &AppState,
+    actor: &Actor,
+    user: &vitrine_kernel::Principal,
+    id: &str,
+    error: Option<String>,
+) -> Response {
     let res: Result<Response, Error> = async {
-        let (s, history) = st.conservation.get_sensor(&actor, parse_id(&id)?).await?;
+        let (s, history) = st.conservation.get_sensor(actor, parse_id(id)?).await?;
         let mut all = metric_choices(user.lang);
         let have = st.conservation.metrics_of(&s.data.code);
         let mut metrics: Vec<MetricChoice> = Vec::new();
@@ -330,18 +445,133 @@ pub async fn sensor(
                 }),
             }
         }
+        let can_edit = actor.can(Permission::EnvironmentEdit);
+        let locations = if can_edit {
+            locations(st, actor, user.lang).await?
+        } else {
+            Vec::new()
+        };
         Ok(render(&SensorPage {
-            l: Layout::new(&st, &user, "environment", s.data.code.clone()),
+            l: Layout::new(st, user, "environment", s.data.code.clone()),
             series_url: format!("/api/v1/sensors/{}/series", s.id),
             target_json: "{}".into(),
             can_import: actor.can(Permission::ReadingsWrite),
+            can_edit,
+            locations,
+            all_metrics: metric_choices(user.lang),
+            error,
             s,
             history,
             metrics,
         }))
     }
     .await;
-    res.unwrap_or_else(|e| error_page(&st, &user, e))
+    res.unwrap_or_else(|e| error_page(st, user, e))
+}
+
+/// Back to a sensor's page, or the page again with what went wrong.
+async fn back_to_sensor(
+    st: &AppState,
+    actor: &Actor,
+    user: &vitrine_kernel::Principal,
+    id: &str,
+    res: Result<(), Error>,
+) -> Response {
+    match res {
+        Ok(()) => Redirect::to(&format!("/staff/environment/sensors/{id}")).into_response(),
+        Err(e) => sensor_page(st, actor, user, id, Some(e.to_string())).await,
+    }
+}
+
+/// Saves a sensor's description from its page.
+pub async fn edit_sensor(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Response {
+    let res = async {
+        let sid = parse_id(&id)?;
+        let (s, _) = st.conservation.get_sensor(&actor, sid).await?;
+        let version = form
+            .get("version")
+            .parse::<i64>()
+            .map_err(|_| Error::BadRequest("missing version".into()))?;
+        let interval = form
+            .get("interval_s")
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| Error::invalid("interval_s", "not_a_number", "whole seconds"))?;
+        let input = SensorInput {
+            model: form.get("model"),
+            interval_s: interval,
+            notes: form.get("notes"),
+            retired: form.get("retired") == "on",
+            ..s.data
+        };
+        st.conservation
+            .update_sensor(&actor, sid, version, input)
+            .await
+            .map(|_| ())
+    }
+    .await;
+    back_to_sensor(&st, &actor, &user, &id, res).await
+}
+
+/// Adds a calibration from a sensor's page.
+pub async fn add_calibration(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Response {
+    let res = async {
+        let sid = parse_id(&id)?;
+        let num = |k: &str, default: f64| -> Result<f64, Error> {
+            let v = form.get(k).trim().replace(',', ".");
+            if v.is_empty() {
+                return Ok(default);
+            }
+            v.parse()
+                .map_err(|_| Error::invalid(k, "not_a_number", format!("`{v}` is not a number")))
+        };
+        let from = form.get("valid_from");
+        let valid_from = if from.trim().is_empty() {
+            None
+        } else {
+            let t = chrono::NaiveDateTime::parse_from_str(from.trim(), "%Y-%m-%dT%H:%M")
+                .map_err(|_| Error::invalid("valid_from", "invalid_time", "a date and time"))?;
+            // The form shows the museum's local time.
+            Some(
+                t.and_utc()
+                    - chrono::Duration::milliseconds(st.conservation.readings().offset_ms()),
+            )
+        };
+        let input = vitrine_conservation::model::CalibrationInput {
+            metric: form.get("metric"),
+            offset: num("offset", 0.0)?,
+            scale: num("scale", 1.0)?,
+            valid_from,
+            note: form.get("note"),
+        };
+        st.conservation
+            .add_calibration(&actor, sid, input)
+            .await
+            .map(|_| ())
+    }
+    .await;
+    back_to_sensor(&st, &actor, &user, &id, res).await
+}
+
+/// Moves a sensor from its page.
+pub async fn move_sensor(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    Path(id): Path<String>,
+    form: FormPairs,
+) -> Response {
+    let res = place_from_form(&st, &actor, &id, &form).await.map(|_| ());
+    back_to_sensor(&st, &actor, &user, &id, res).await
 }
 
 /// The location name of a placement, for templates.
@@ -479,4 +709,71 @@ pub async fn delete_rule(
         Err(e) => Err(e),
     };
     back_to_rules(&st, &actor, &user, res).await
+}
+
+#[derive(Template)]
+#[template(path = "staff/environment_tokens.html")]
+struct GatewayTokensPage<'a> {
+    l: Layout<'a>,
+    tokens: Vec<vitrine_conservation::model::IngestToken>,
+    created: Option<String>,
+    error: Option<String>,
+}
+
+async fn gateway_tokens_page(
+    st: &AppState,
+    actor: &Actor,
+    user: &vitrine_kernel::Principal,
+    created: Option<String>,
+    error: Option<String>,
+) -> Response {
+    match st.conservation.ingest_tokens(actor).await {
+        Ok(tokens) => {
+            let tr = st.i18n.tr(user.lang);
+            render(&GatewayTokensPage {
+                l: Layout::new(st, user, "environment", tr.t("env.tokens")),
+                tokens,
+                created,
+                error,
+            })
+        }
+        Err(e) => error_page(st, user, e),
+    }
+}
+
+/// Gateway ingest tokens: list, make, revoke.
+pub async fn gateway_tokens(State(st): State<AppState>, Staff { actor, user }: Staff) -> Response {
+    gateway_tokens_page(&st, &actor, &user, None, None).await
+}
+
+/// Makes a gateway token; shows its secret once.
+pub async fn create_gateway_token(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    form: FormPairs,
+) -> Response {
+    match st
+        .conservation
+        .create_ingest_token(&actor, &form.get("name"))
+        .await
+    {
+        Ok((_, secret)) => gateway_tokens_page(&st, &actor, &user, Some(secret), None).await,
+        Err(e) => gateway_tokens_page(&st, &actor, &user, None, Some(e.to_string())).await,
+    }
+}
+
+/// Revokes a gateway token.
+pub async fn revoke_gateway_token(
+    State(st): State<AppState>,
+    Staff { actor, user }: Staff,
+    Path(id): Path<String>,
+) -> Response {
+    let res = match parse_id(&id) {
+        Ok(id) => st.conservation.revoke_ingest_token(&actor, id).await,
+        Err(e) => Err(e),
+    };
+    match res {
+        Ok(()) => Redirect::to("/staff/environment/tokens").into_response(),
+        Err(e) => gateway_tokens_page(&st, &actor, &user, None, Some(e.to_string())).await,
+    }
 }

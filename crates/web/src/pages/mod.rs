@@ -56,6 +56,22 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/environment/events", get(environment::events))
         .route("/staff/environment/spaces/{id}", get(environment::space))
         .route(
+            "/staff/environment/spaces/{id}/target",
+            post(environment::set_target),
+        )
+        .route(
+            "/staff/environment/sensors/{id}/edit",
+            post(environment::edit_sensor),
+        )
+        .route(
+            "/staff/environment/sensors/{id}/calibrations",
+            post(environment::add_calibration),
+        )
+        .route(
+            "/staff/environment/sensors/{id}/move",
+            post(environment::move_sensor),
+        )
+        .route(
             "/staff/environment/rules",
             get(environment::rules).post(environment::create_rule),
         )
@@ -66,6 +82,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/staff/environment/rules/{id}/delete",
             post(environment::delete_rule),
+        )
+        .route(
+            "/staff/environment/tokens",
+            get(environment::gateway_tokens).post(environment::create_gateway_token),
+        )
+        .route(
+            "/staff/environment/tokens/{id}/revoke",
+            post(environment::revoke_gateway_token),
         )
         .route("/staff/environment/sensors", get(environment::sensors))
         .route("/staff/environment/sensors/{id}", get(environment::sensor))
