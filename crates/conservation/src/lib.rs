@@ -15,6 +15,7 @@ pub mod profiles;
 pub mod readings;
 pub mod rollup;
 pub mod rules;
+pub mod science;
 pub mod service;
 pub mod simulator;
 mod sql;

@@ -33,6 +33,13 @@ pub const BUILT_IN: &[MetricInfo] = &[
     m("leak", "", "漏水", "Leak"),
     m("door", "", "门磁", "Door"),
     m("battery", "%", "电量", "Battery"),
+    // Derived while readings arrive from temperature and RH sent together (science.rs).
+    m(
+        "ageing_rate",
+        "‰/yr",
+        "化学老化速率",
+        "Chemical ageing rate",
+    ),
 ];
 
 const fn m(

@@ -23,6 +23,7 @@ use crate::model::{
 };
 use crate::readings::{Batch, Readings, SeriesId};
 use crate::rollup::{self, DAY_MS, HOUR_MS, Rollup};
+use crate::science::{AGEING_RATE, ageing_rate_reading};
 use crate::store::{self, SensorRow};
 
 /// Settings of monitoring.
@@ -418,6 +419,7 @@ impl Conservation {
         self.register_missing(writer, &incoming).await?;
         let mut batch: Batch = HashMap::new();
         let mut latest: HashMap<SeriesId, (i64, f64)> = HashMap::new();
+        let mut pairs: HashMap<(SeriesId, i64), (f64, f64)> = HashMap::new();
         let mut cur: Option<(&str, Arc<Entry>)> = None;
         for r in &incoming {
             let entry = match &cur {
@@ -439,12 +441,30 @@ impl Conservation {
                 entry.calibrate(&r.metric, r.ts, r.value)
             };
             batch.entry(series).or_default().push((r.ts, v));
-            let l = latest.entry(series).or_insert((r.ts, v));
-            if r.ts >= l.0 {
-                *l = (r.ts, v);
+            // Temperature and RH of one sensor at one time also give the ageing rate.
+            if let (Some(&ageing), m @ ("temperature" | "rh")) =
+                (entry.series.get(AGEING_RATE), r.metric.as_ref())
+            {
+                let p = pairs.entry((ageing, r.ts)).or_insert((f64::NAN, f64::NAN));
+                if m == "temperature" { p.0 = v } else { p.1 = v }
             }
         }
-        report.values += self.readings.write(batch).await?;
+        for ((series, ts), (t, rh)) in pairs {
+            if let Some(k) = ageing_rate_reading(t, rh) {
+                batch.entry(series).or_default().push((ts, k));
+            }
+        }
+        for (series, pts) in &batch {
+            if let Some(&(t, v)) = pts.iter().max_by_key(|p| p.0) {
+                let l = latest.entry(*series).or_insert((t, v));
+                if t >= l.0 {
+                    *l = (t, v);
+                }
+            }
+        }
+        // The report counts what was sent; derived readings are the store's business.
+        self.readings.write(batch).await?;
+        report.values += incoming.len();
         self.changed.send_modify(|n| *n += 1);
         let mut last = self.last.write().unwrap_or_else(|p| p.into_inner());
         for (s, (t, v)) in latest {
@@ -460,6 +480,20 @@ impl Conservation {
     async fn register_missing(&self, writer: &Writer, incoming: &[Incoming<'_>]) -> Result<()> {
         let mut sensors: BTreeMap<&str, Option<&str>> = BTreeMap::new();
         let mut series: BTreeMap<(&str, &str), ()> = BTreeMap::new();
+        // Sensors sending temperature and RH together get an ageing-rate series too.
+        let mut both: HashMap<&str, (bool, bool)> = HashMap::new();
+        for r in incoming {
+            match r.metric.as_ref() {
+                "temperature" => both.entry(r.sensor.as_ref()).or_default().0 = true,
+                "rh" => both.entry(r.sensor.as_ref()).or_default().1 = true,
+                _ => {}
+            }
+        }
+        let derived: Vec<&str> = both
+            .into_iter()
+            .filter(|(_, (t, h))| *t && *h)
+            .map(|(c, _)| c)
+            .collect();
         {
             let map = self.by_code.read().unwrap_or_else(|p| p.into_inner());
             for r in incoming {
@@ -472,6 +506,14 @@ impl Conservation {
                         series.insert((&r.sensor, &r.metric), ());
                     }
                     Some(_) => {}
+                }
+            }
+            for code in &derived {
+                if map
+                    .get(*code)
+                    .is_none_or(|e| !e.series.contains_key(AGEING_RATE))
+                {
+                    series.insert((code, AGEING_RATE), ());
                 }
             }
         }

@@ -105,7 +105,7 @@ async fn readings_are_stored_queried_and_survive_a_restart() {
             .stats()
             .values_flushed
             .load(std::sync::atomic::Ordering::Relaxed);
-        assert_eq!(replayed, 480, "{}", t.engine);
+        assert_eq!(replayed, 720, "{}", t.engine);
         let again = svc
             .sensor_series(&SYSTEM, s1, "temperature", T0, T0 + 2 * HOUR_MS)
             .await
@@ -132,6 +132,21 @@ async fn readings_are_stored_queried_and_survive_a_restart() {
             hours[0].1.mean()
         );
         assert_eq!(hours[1].1.min, 20.6);
+
+        // The ageing rate's rollups give the time-weighted preservation index directly.
+        let ageing = series_id(&t.db, s1, "ageing_rate").await;
+        let day = series
+            .daily(ageing, T0 - 86_400_000, T0 + 86_400_000)
+            .await
+            .unwrap();
+        let r = vitrine_conservation::rollup::combine(day.iter().map(|(_, r)| r)).unwrap();
+        let twpi =
+            vitrine_conservation::science::twpi_from_rollup(r.integral, r.covered_ms).unwrap();
+        let (lo, hi) = (
+            vitrine_conservation::science::preservation_index(21.19, 50.0),
+            vitrine_conservation::science::preservation_index(20.0, 50.0),
+        );
+        assert!(twpi > lo && twpi < hi, "{lo} < {twpi} < {hi}");
 
         // A duplicate (same sensor, metric, time) replaces; a late reading is added; the
         // rollups stay exact, before and after the next flush.

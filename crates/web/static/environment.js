@@ -22,7 +22,7 @@
           const li = card.querySelector('[data-sensor="' + se.id + '"]');
           if (!li) return;
           se.values.forEach(function (m) {
-            if (m.metric === 'battery') return;
+            if (m.metric === 'battery' || m.metric === 'ageing_rate') return;
             let el = li.querySelector('.v[data-metric="' + m.metric + '"]');
             if (!el) {
               el = document.createElement('span');
