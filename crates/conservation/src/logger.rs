@@ -145,9 +145,52 @@ struct Layout {
     decimal_comma: bool,
     header_row: usize,
     headers: Vec<String>,
-    time_col: usize,
+    /// The time column; none when times come from the preamble's start and interval.
+    time_col: Option<usize>,
     time_format: String,
     columns: Vec<(usize, String)>,
+    /// Start and interval (ms) from a Hanwell-style preamble, for rows without times.
+    clock: Option<(NaiveDateTime, i64)>,
+}
+
+/// `key:,value` lines before the data (Hanwell): keys lower-cased without the colon.
+fn preamble(lines: &[&str], delim: char) -> Vec<(String, String)> {
+    lines
+        .iter()
+        .take(40)
+        .filter_map(|l| {
+            let cells = split(l, delim);
+            let key = cells.first()?.strip_suffix(':')?.trim().to_lowercase();
+            Some((key, cells[1..].join(" ").trim().to_owned()))
+        })
+        .collect()
+}
+
+/// An interval such as `00:15`, `00:15:00`, `15 min`, `900 s` or `1 h`, in ms.
+fn interval_ms(v: &str) -> Option<i64> {
+    let v = v.trim().to_lowercase();
+    let parts: Vec<&str> = v.split(':').collect();
+    let ms = if parts.len() >= 2 {
+        let n: Vec<i64> = parts
+            .iter()
+            .map(|p| p.trim().parse().ok())
+            .collect::<Option<_>>()?;
+        match n.as_slice() {
+            [h, m] => (h * 60 + m) * 60_000,
+            [h, m, s] => ((h * 60 + m) * 60 + s) * 1000,
+            _ => return None,
+        }
+    } else {
+        let digits: String = v.chars().take_while(|c| c.is_ascii_digit()).collect();
+        let n: i64 = digits.parse().ok()?;
+        match v[digits.len()..].trim() {
+            "s" | "sec" | "secs" | "seconds" => n * 1000,
+            "" | "m" | "min" | "mins" | "minutes" => n * 60_000,
+            "h" | "hr" | "hours" => n * 3_600_000,
+            _ => return None,
+        }
+    };
+    (ms > 0).then_some(ms)
 }
 
 fn detect(text: &str, m: &Mapping) -> Result<Layout, String> {
@@ -174,6 +217,19 @@ fn detect(text: &str, m: &Mapping) -> Result<Layout, String> {
             }
         }
     };
+    let pre = preamble(&lines, delim);
+    let get = |k: &str| {
+        pre.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let clock = match (get("data starts"), get("interval").and_then(interval_ms)) {
+        (Some(start), Some(every)) => TIME_FORMATS
+            .iter()
+            .find_map(|f| NaiveDateTime::parse_from_str(start, f).ok())
+            .map(|t| (t, every)),
+        _ => None,
+    };
     let header_row = match m.header_row {
         Some(r) if r >= 1 && r <= lines.len() => r,
         Some(r) => return Err(format!("header_row {r} is beyond the file ({} lines)", lines.len())),
@@ -182,7 +238,10 @@ fn detect(text: &str, m: &Mapping) -> Result<Layout, String> {
             .take(60)
             .position(|l| {
                 let cells = split(l, delim);
-                cells.len() >= 2 && cells.iter().any(|c| time_header(c)) && cells.iter().any(|c| metric_of_header(c).is_some())
+                let metrics = cells.iter().any(|c| metric_of_header(c).is_some());
+                // With a start and an interval in the preamble, rows need no time column.
+                (cells.len() >= 2 && cells.iter().any(|c| time_header(c)) && metrics)
+                    || (clock.is_some() && metrics && !cells.iter().any(|c| c.ends_with(':')))
             })
             .map(|i| i + 1)
             .ok_or("no header row with a time column and a temperature or humidity column: give header_row and columns")?,
@@ -199,17 +258,18 @@ fn detect(text: &str, m: &Mapping) -> Result<Layout, String> {
             .or_else(|| headers.iter().position(|h| h.eq_ignore_ascii_case(name)))
     };
     let time_col = match &m.time_column {
-        Some(c) => find(c).ok_or_else(|| format!("time_column `{c}` is not a column"))?,
-        None => headers
-            .iter()
-            .position(|h| time_header(h))
-            .ok_or("no time column")?,
+        Some(c) => Some(find(c).ok_or_else(|| format!("time_column `{c}` is not a column"))?),
+        None => match headers.iter().position(|h| time_header(h)) {
+            Some(i) => Some(i),
+            None if clock.is_some() => None,
+            None => return Err("no time column".into()),
+        },
     };
     let columns: Vec<(usize, String)> = if m.columns.is_empty() {
         headers
             .iter()
             .enumerate()
-            .filter(|(i, _)| *i != time_col)
+            .filter(|(i, _)| Some(*i) != time_col)
             .filter_map(|(i, h)| metric_of_header(h).map(|m| (i, m.to_owned())))
             .collect()
     } else {
@@ -237,9 +297,10 @@ fn detect(text: &str, m: &Mapping) -> Result<Layout, String> {
                     .any(|c| c.contains(',') && number(c, true).is_some())
             })
     });
-    let time_format = match &m.time_format {
-        Some(f) => f.clone(),
-        None => {
+    let time_format = match (&m.time_format, time_col) {
+        (Some(f), _) => f.clone(),
+        (None, None) => String::new(),
+        (None, Some(time_col)) => {
             let cell = first_data
                 .map(|l| split(l, delim))
                 .and_then(|c| c.get(time_col).map(|s| s.to_string()))
@@ -283,6 +344,7 @@ fn detect(text: &str, m: &Mapping) -> Result<Layout, String> {
         time_col,
         time_format,
         columns,
+        clock,
     })
 }
 
@@ -311,22 +373,35 @@ pub fn read(
                 errors.push(LineError { line: n, reason });
             }
         };
-        let Some(tcell) = cells.get(layout.time_col) else {
-            rejected += 1;
-            fail(&mut errors, "no time in this row".into());
-            continue;
-        };
-        let t = match NaiveDateTime::parse_from_str(tcell, &layout.time_format) {
-            Ok(t) => t.and_utc().timestamp_millis() - offset_ms,
-            Err(_) => {
+        let local = match (layout.time_col, layout.clock) {
+            (Some(col), _) => {
+                let Some(tcell) = cells.get(col) else {
+                    rejected += 1;
+                    fail(&mut errors, "no time in this row".into());
+                    continue;
+                };
+                match NaiveDateTime::parse_from_str(tcell, &layout.time_format) {
+                    Ok(t) => t.and_utc().timestamp_millis(),
+                    Err(_) => {
+                        rejected += 1;
+                        let reason =
+                            format!("time `{tcell}` does not match {}", layout.time_format);
+                        fail(&mut errors, reason);
+                        continue;
+                    }
+                }
+            }
+            // Row n of the data is `start + (n - 1) × interval`.
+            (None, Some((start, every))) => {
+                start.and_utc().timestamp_millis() + (rows as i64 - 1) * every
+            }
+            (None, None) => {
                 rejected += 1;
-                fail(
-                    &mut errors,
-                    format!("time `{tcell}` does not match {}", layout.time_format),
-                );
+                fail(&mut errors, "no time for this row".into());
                 continue;
             }
         };
+        let t = local - offset_ms;
         let mut values = Vec::new();
         let mut bad = None;
         for (col, metric) in &layout.columns {
@@ -374,8 +449,8 @@ pub fn read(
         ),
         decimal_comma: Some(layout.decimal_comma),
         header_row: Some(layout.header_row),
-        time_column: layout.headers.get(layout.time_col).cloned(),
-        time_format: Some(layout.time_format.clone()),
+        time_column: layout.time_col.and_then(|c| layout.headers.get(c).cloned()),
+        time_format: (!layout.time_format.is_empty()).then(|| layout.time_format.clone()),
         columns: layout
             .columns
             .iter()
@@ -455,6 +530,22 @@ mod tests {
         assert_eq!(p.format, "hanwell");
         assert_eq!(r.len(), 4);
         assert_eq!(r[2].1 - r[0].1, 15 * 60_000);
+    }
+
+    #[test]
+    fn hanwell_rows_timed_by_start_and_interval() {
+        let text = "Logger:,RL4000 #7\nData Starts:,00:00 21/Nov/2025\nInterval:,00:15\nChannels:,2\n\nTemperature (C),Humidity (%RH)\n19.8,49.9\n19.9,50.1\n20.0,50.3\n";
+        let (r, p) = go(text);
+        assert_eq!(
+            (p.format.as_str(), p.mapping.time_column.as_deref()),
+            ("hanwell", None)
+        );
+        assert_eq!(r.len(), 6);
+        assert_eq!(r[0].1, 1_763_683_200_000);
+        assert_eq!(r[4].1 - r[0].1, 30 * 60_000);
+        assert_eq!(interval_ms("15 min"), Some(900_000));
+        assert_eq!(interval_ms("00:00:30"), Some(30_000));
+        assert_eq!(interval_ms("soon"), None);
     }
 
     #[test]
