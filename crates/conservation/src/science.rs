@@ -21,13 +21,20 @@ pub fn preservation_index(t_celsius: f64, rh: f64) -> f64 {
     1.0 / arrhenius_rate(t_celsius, rh)
 }
 
-/// The stored ageing-rate reading: k in thousandths per year, to three decimals (so it
-/// compresses like other readings), or none for readings outside the model's range.
+/// The stored ageing-rate reading: k in thousandths per year, to four significant digits
+/// (finer than the sensors that feed it, and it compresses like other readings), or none
+/// for readings outside the model's range.
 pub fn ageing_rate_reading(t_celsius: f64, rh: f64) -> Option<f64> {
     if !(-40.0..=80.0).contains(&t_celsius) || !(0.0..=100.0).contains(&rh) {
         return None;
     }
-    Some((arrhenius_rate(t_celsius, rh) * 1000.0 * 1000.0).round() / 1000.0)
+    let k = arrhenius_rate(t_celsius, rh) * 1000.0;
+    if k <= 0.0 {
+        return Some(0.0);
+    }
+    let decimals = (3 - k.log10().floor() as i32).clamp(0, 6);
+    let f = 10f64.powi(decimals);
+    Some((k * f).round() / f)
 }
 
 /// Time-weighted preservation index from an ageing-rate rollup: Σ Δt / Σ (Δt · k).
@@ -64,5 +71,11 @@ mod tests {
         let twpi = twpi_from_rollup(integral, (2.0 * half * 1000.0) as i64).expect("twpi");
         assert!((twpi - 68.68).abs() < 0.3, "{twpi}");
         assert_eq!(ageing_rate_reading(20.0, 150.0), None);
+        // Four significant digits whatever the size.
+        assert_eq!(ageing_rate_reading(20.0, 50.0), Some(23.95));
+        assert_eq!(
+            ageing_rate_reading(-10.0, 40.0).map(|k| k < 1.0 && k > 0.0),
+            Some(true)
+        );
     }
 }

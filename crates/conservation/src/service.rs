@@ -220,6 +220,15 @@ async fn record_sensor(
     audit::record(txn, actor, change).await
 }
 
+/// Adds the ageing rate of a completed temperature + RH pair to the batch.
+fn flush_pair(batch: &mut Batch, pair: Option<(SeriesId, i64, f64, f64)>) {
+    if let Some((series, ts, t, rh)) = pair
+        && let Some(k) = ageing_rate_reading(t, rh)
+    {
+        batch.entry(series).or_default().push((ts, k));
+    }
+}
+
 fn code_taken(code: &str) -> Error {
     Error::Conflict {
         field: Some("code".into()),
@@ -419,7 +428,7 @@ impl Conservation {
         self.register_missing(writer, &incoming).await?;
         let mut batch: Batch = HashMap::new();
         let mut latest: HashMap<SeriesId, (i64, f64)> = HashMap::new();
-        let mut pairs: HashMap<(SeriesId, i64), (f64, f64)> = HashMap::new();
+        let mut pair: Option<(SeriesId, i64, f64, f64)> = None;
         let mut cur: Option<(&str, Arc<Entry>)> = None;
         for r in &incoming {
             let entry = match &cur {
@@ -441,19 +450,26 @@ impl Conservation {
                 entry.calibrate(&r.metric, r.ts, r.value)
             };
             batch.entry(series).or_default().push((r.ts, v));
-            // Temperature and RH of one sensor at one time also give the ageing rate.
+            // Temperature and RH of one sensor at one time (one line, one JSON object, one
+            // logger row: they arrive next to each other) also give the ageing rate.
             if let (Some(&ageing), m @ ("temperature" | "rh")) =
                 (entry.series.get(AGEING_RATE), r.metric.as_ref())
             {
-                let p = pairs.entry((ageing, r.ts)).or_insert((f64::NAN, f64::NAN));
-                if m == "temperature" { p.0 = v } else { p.1 = v }
+                let same = pair.as_ref().is_some_and(|p| p.0 == ageing && p.1 == r.ts);
+                if !same {
+                    flush_pair(&mut batch, pair.take());
+                    pair = Some((ageing, r.ts, f64::NAN, f64::NAN));
+                }
+                if let Some(p) = pair.as_mut() {
+                    if m == "temperature" {
+                        p.2 = v;
+                    } else {
+                        p.3 = v;
+                    }
+                }
             }
         }
-        for ((series, ts), (t, rh)) in pairs {
-            if let Some(k) = ageing_rate_reading(t, rh) {
-                batch.entry(series).or_default().push((ts, k));
-            }
-        }
+        flush_pair(&mut batch, pair.take());
         for (series, pts) in &batch {
             if let Some(&(t, v)) = pts.iter().max_by_key(|p| p.0) {
                 let l = latest.entry(*series).or_insert((t, v));
