@@ -136,7 +136,7 @@ pub fn parse_line_protocol<'a>(
     body: &'a [u8],
     precision: Precision,
     now_ms: i64,
-    aliases: &Aliases,
+    aliases: &'a Aliases,
     default_sensor: Option<&'a str>,
     report: &mut IngestReport,
 ) -> Vec<Incoming<'a>> {
@@ -183,11 +183,16 @@ pub fn parse_line_protocol<'a>(
                 report.ignored += 1;
                 continue;
             };
-            match aliases.resolve(&key) {
+            // Field names borrowed from the body (or the alias table) cost no allocation.
+            let resolved = match key {
+                Cow::Borrowed(k) => aliases.resolve(k),
+                Cow::Owned(k) => aliases.resolve(&k).map(|m| Cow::Owned(m.into_owned())),
+            };
+            match resolved {
                 Ok(m) => out.push(Incoming {
                     sensor: sensor.clone(),
                     space: space.clone(),
-                    metric: Cow::Owned(m.into_owned()),
+                    metric: m,
                     ts,
                     value: v,
                     line: n,
@@ -307,11 +312,12 @@ mod tests {
             far = (now + 2 * MAX_FUTURE_MS) * 1_000_000
         );
         let mut rep = IngestReport::default();
+        let aliases = Aliases::default();
         let got = parse_line_protocol(
             body.as_bytes(),
             Precision::Ns,
             now,
-            &Aliases::default(),
+            &aliases,
             None,
             &mut rep,
         );

@@ -496,24 +496,14 @@ impl Conservation {
     async fn register_missing(&self, writer: &Writer, incoming: &[Incoming<'_>]) -> Result<()> {
         let mut sensors: BTreeMap<&str, Option<&str>> = BTreeMap::new();
         let mut series: BTreeMap<(&str, &str), ()> = BTreeMap::new();
-        // Sensors sending temperature and RH together get an ageing-rate series too.
+        // Sensors sending temperature and RH together get an ageing-rate series too; only
+        // those without one yet are looked at, so the usual batch costs one lookup a reading.
         let mut both: HashMap<&str, (bool, bool)> = HashMap::new();
-        for r in incoming {
-            match r.metric.as_ref() {
-                "temperature" => both.entry(r.sensor.as_ref()).or_default().0 = true,
-                "rh" => both.entry(r.sensor.as_ref()).or_default().1 = true,
-                _ => {}
-            }
-        }
-        let derived: Vec<&str> = both
-            .into_iter()
-            .filter(|(_, (t, h))| *t && *h)
-            .map(|(c, _)| c)
-            .collect();
         {
             let map = self.by_code.read().unwrap_or_else(|p| p.into_inner());
             for r in incoming {
-                match map.get(r.sensor.as_ref()) {
+                let e = map.get(r.sensor.as_ref());
+                match e {
                     None => {
                         sensors.entry(&r.sensor).or_insert(r.space.as_deref());
                         series.insert((&r.sensor, &r.metric), ());
@@ -523,15 +513,17 @@ impl Conservation {
                     }
                     Some(_) => {}
                 }
-            }
-            for code in &derived {
-                if map
-                    .get(*code)
-                    .is_none_or(|e| !e.series.contains_key(AGEING_RATE))
-                {
-                    series.insert((code, AGEING_RATE), ());
+                if e.is_none_or(|e| !e.series.contains_key(AGEING_RATE)) {
+                    match r.metric.as_ref() {
+                        "temperature" => both.entry(r.sensor.as_ref()).or_default().0 = true,
+                        "rh" => both.entry(r.sensor.as_ref()).or_default().1 = true,
+                        _ => {}
+                    }
                 }
             }
+        }
+        for (code, _) in both.into_iter().filter(|(_, (t, h))| *t && *h) {
+            series.insert((code, AGEING_RATE), ());
         }
         if sensors.is_empty() && series.is_empty() {
             return Ok(());
