@@ -51,6 +51,8 @@ test('a conservator watches every space live and reads a showcase chart at sever
   const status = await page.textContent('#env-status');
   const shown = Number(status.split('·')[1].replace(/[^\d]/g, ''));
   assert.ok(shown > 500 && shown <= 2000, status);
+  // The chart follows new readings while it shows the latest range.
+  await page.waitForSelector('#env-chart[data-updated]', { timeout: 20000 });
   const csv = await page.getAttribute('#env-csv', 'href');
   assert.match(csv, /series\.csv\?metric=rh&from=\d+&to=\d+/);
   const r = await page.request.get(museum.base + csv);

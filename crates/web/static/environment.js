@@ -143,6 +143,19 @@
     });
     metricSel.addEventListener('change', load);
     window.addEventListener('resize', () => chart.resize());
+    // Live: when new readings arrive and the chart ends at "now", move the window along.
+    if (window.EventSource) {
+      const es = new EventSource('/staff/environment/events');
+      es.addEventListener('overview', function () {
+        const now = Date.now();
+        if (stack.length === 0 && now - range.to < 10 * 60000) {
+          const span = range.to - range.from;
+          range = { from: now - span, to: now };
+          el.dataset.updated = String(now);
+          load();
+        }
+      });
+    }
     load();
   }
 })();
