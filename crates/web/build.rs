@@ -13,6 +13,7 @@ fn main() {
     let needed = [
         "node_modules/htmx.org/dist/htmx.min.js",
         "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
+        "node_modules/echarts/dist/echarts.min.js",
     ];
     if needed.iter().all(|f| web.join(f).exists()) {
         return;
