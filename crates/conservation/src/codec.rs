@@ -17,6 +17,14 @@ pub const MAX_POINTS: usize = 4_320_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Corrupt(pub &'static str);
 
+impl std::fmt::Display for Corrupt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "damaged readings block: {}", self.0)
+    }
+}
+
+impl std::error::Error for Corrupt {}
+
 /// Appends the encoding of sorted, unique timestamps (ms) and their values to `out`;
 /// returns the decimal scale the values were stored at (None: raw bits).
 pub fn encode(ts: &[i64], vals: &[f64], out: &mut Vec<u8>) -> Option<u8> {
@@ -260,22 +268,23 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn round_trip(ts: &[i64], vals: &[f64]) -> Vec<u8> {
+    /// Encodes and decodes; the bytes, or why they did not decode.
+    fn round_trip(ts: &[i64], vals: &[f64]) -> Result<Vec<u8>, Corrupt> {
         let mut out = Vec::new();
         encode(ts, vals, &mut out);
         let (mut t2, mut v2) = (Vec::new(), Vec::new());
-        let rest = decode(&out, &mut t2, &mut v2).expect("decodes");
+        let rest = decode(&out, &mut t2, &mut v2)?;
         assert!(rest.is_empty());
         assert_eq!(t2, ts);
         assert_eq!(
             v2.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
             vals.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
         );
-        out
+        Ok(out)
     }
 
     #[test]
-    fn steady_sensor_data_takes_under_a_byte_per_reading() {
+    fn steady_sensor_data_takes_under_a_byte_per_reading() -> Result<(), Corrupt> {
         let ts: Vec<i64> = (0..1440).map(|i| 1_700_000_000_000 + i * 60_000).collect();
         let mut v = 2013i64;
         let vals: Vec<f64> = (0..1440)
@@ -284,18 +293,20 @@ mod tests {
                 v as f64 / 100.0
             })
             .collect();
-        let bytes = round_trip(&ts, &vals);
+        let bytes = round_trip(&ts, &vals)?;
         // Steps of up to ±0.20: 6 bits a reading, timestamps nearly free.
         assert!(bytes.len() < 1440 * 6 / 8 + 64, "{} bytes", bytes.len());
+        Ok(())
     }
 
     #[test]
-    fn awkward_values_fall_back_to_raw_bits() {
-        round_trip(&[1, 2, 3], &[0.1 + 0.2, f64::MAX, -0.0]);
-        round_trip(&[], &[]);
-        round_trip(&[-5], &[1e300]);
+    fn awkward_values_fall_back_to_raw_bits() -> Result<(), Corrupt> {
+        round_trip(&[1, 2, 3], &[0.1 + 0.2, f64::MAX, -0.0])?;
+        round_trip(&[], &[])?;
+        round_trip(&[-5], &[1e300])?;
         // Extreme deltas need all 64 bits.
-        round_trip(&[i64::MIN, 0, i64::MAX], &[-9e15, 9e15, 0.0]);
+        round_trip(&[i64::MIN, 0, i64::MAX], &[-9e15, 9e15, 0.0])?;
+        Ok(())
     }
 
     #[test]
@@ -314,7 +325,7 @@ mod tests {
             ts.sort();
             ts.dedup();
             let vals: Vec<f64> = ts.iter().zip(&cents).map(|(_, c)| *c as f64 / 100.0).collect();
-            round_trip(&ts, &vals);
+            round_trip(&ts, &vals).map_err(|e| TestCaseError::fail(e.0))?;
         }
 
         #[test]

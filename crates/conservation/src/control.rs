@@ -5,40 +5,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, QueryResult};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
+use sea_orm::ConnectionTrait;
+use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 use vitrine_kernel::audit::{self, Action, Change};
 use vitrine_kernel::{Actor, Error, Permission, Result};
 
-use crate::model::ms_time;
-use crate::rules::{self, Op, Rule, RuleInput, State};
+use crate::rules::{self, Command, Rule, RuleInput, State};
 use crate::service::Conservation;
-use crate::sql::stmt;
 use crate::store;
-
-/// A command sent (or that could not be sent) to an actuator.
-#[derive(Clone, Debug, Serialize, ToSchema)]
-pub struct Command {
-    /// Sequence.
-    pub id: i64,
-    /// The rule.
-    pub rule_id: Uuid,
-    /// When.
-    pub at: DateTime<Utc>,
-    /// Topic.
-    pub topic: String,
-    /// Message.
-    pub payload: String,
-    /// Why.
-    pub reason: String,
-    /// Whether the broker took it.
-    pub sent: bool,
-    /// What went wrong, if it was not sent.
-    pub error: String,
-}
 
 /// A manual override: hold the device on or off for a while, or clear the override.
 #[derive(Clone, Debug, Deserialize, ToSchema)]
@@ -55,92 +32,8 @@ fn hour() -> u32 {
     60
 }
 
-const COLS: &str = "id, name, location_id, metric, op, threshold, hysteresis, duration_s, topic, on_payload, off_payload, \
-                    enabled, state, since_ms, override_state, override_until_ms, version";
-
-fn rule_row(r: &QueryResult) -> Result<Rule> {
-    Ok(Rule {
-        id: r.try_get("", "id")?,
-        version: r.try_get("", "version")?,
-        state: State::parse(&r.try_get::<String>("", "state")?),
-        since_ms: r.try_get("", "since_ms")?,
-        override_state: r
-            .try_get::<Option<String>>("", "override_state")?
-            .map(|s| State::parse(&s)),
-        override_until: r
-            .try_get::<Option<i64>>("", "override_until_ms")?
-            .map(ms_time),
-        data: RuleInput {
-            name: r.try_get("", "name")?,
-            location_id: r.try_get("", "location_id")?,
-            metric: r.try_get("", "metric")?,
-            op: Op::parse(&r.try_get::<String>("", "op")?),
-            threshold: r.try_get("", "threshold")?,
-            hysteresis: r.try_get("", "hysteresis")?,
-            duration_s: r
-                .try_get::<i64>("", "duration_s")?
-                .clamp(0, i64::from(u32::MAX)) as u32,
-            topic: r.try_get("", "topic")?,
-            on_payload: r.try_get("", "on_payload")?,
-            off_payload: r.try_get("", "off_payload")?,
-            enabled: r.try_get("", "enabled")?,
-        },
-    })
-}
-
-async fn rules_in(c: &impl ConnectionTrait, id: Option<Uuid>) -> Result<Vec<Rule>> {
-    let (sql, values) = match id {
-        Some(id) => (
-            format!("SELECT {COLS} FROM env_rules WHERE id = ?"),
-            vec![id.into()],
-        ),
-        None => (
-            format!("SELECT {COLS} FROM env_rules ORDER BY name, id"),
-            vec![],
-        ),
-    };
-    c.query_all_raw(stmt(c.get_database_backend(), &sql, values))
-        .await?
-        .iter()
-        .map(rule_row)
-        .collect()
-}
-
-async fn save_state(c: &impl ConnectionTrait, r: &Rule) -> Result<()> {
-    c.execute_raw(stmt(
-        c.get_database_backend(),
-        "UPDATE env_rules SET state = ?, since_ms = ?, override_state = ?, override_until_ms = ? WHERE id = ?",
-        vec![
-            r.state.as_str().into(),
-            r.since_ms.into(),
-            r.override_state.map(|s| s.as_str().to_owned()).into(),
-            r.override_until.map(|t| t.timestamp_millis()).into(),
-            r.id.into(),
-        ],
-    ))
-    .await?;
-    Ok(())
-}
-
 fn not_found() -> Error {
     Error::NotFound { what: "rule" }
-}
-
-/// The written fields of a rule, in the column order of the statements below.
-fn rule_values(input: &RuleInput) -> Vec<sea_orm::Value> {
-    vec![
-        input.name.trim().into(),
-        input.location_id.into(),
-        input.metric.clone().into(),
-        input.op.as_str().into(),
-        input.threshold.into(),
-        input.hysteresis.into(),
-        i64::from(input.duration_s).into(),
-        input.topic.clone().into(),
-        input.on_payload.clone().into(),
-        input.off_payload.clone().into(),
-        input.enabled.into(),
-    ]
 }
 
 async fn record(
@@ -170,29 +63,16 @@ impl Conservation {
     /// Every control rule with its state.
     pub async fn list_rules(&self, actor: &Actor) -> Result<Vec<Rule>> {
         actor.require(Permission::EnvironmentRead)?;
-        rules_in(self.db.conn(), None).await
+        store::rules(self.db.conn(), None).await
     }
 
     /// One rule.
     pub async fn get_rule(&self, actor: &Actor, id: Uuid) -> Result<Rule> {
         actor.require(Permission::EnvironmentRead)?;
-        rules_in(self.db.conn(), Some(id))
+        store::rules(self.db.conn(), Some(id))
             .await?
             .pop()
             .ok_or_else(not_found)
-    }
-
-    async fn check_location(&self, actor: &Actor, id: Uuid) -> Result<()> {
-        self.collections
-            .get_authority(actor, vitrine_collections::authority::Kind::Location, id)
-            .await
-            .map(|_| ())
-            .map_err(|e| match e {
-                Error::NotFound { .. } => {
-                    Error::invalid("location_id", "unknown_location", "no such location")
-                }
-                other => other,
-            })
     }
 
     /// Adds a rule.
@@ -203,13 +83,7 @@ impl Conservation {
         let id = Uuid::now_v7();
         let now = Utc::now();
         let txn = self.db.begin_write().await?;
-        txn.execute_raw(stmt(
-            txn.get_database_backend(),
-            "INSERT INTO env_rules (id, name, location_id, metric, op, threshold, hysteresis, duration_s, topic, on_payload, \
-             off_payload, enabled, state, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'off', 1, ?, ?)",
-            [vec![id.into()], rule_values(&input), vec![now.into(), now.into()]].concat(),
-        ))
-        .await?;
+        store::insert_rule(&*txn, id, &input, now).await?;
         record(
             &*txn,
             actor,
@@ -235,7 +109,7 @@ impl Conservation {
         input.validate()?;
         self.check_location(actor, input.location_id).await?;
         let txn = self.db.begin_write().await?;
-        let before = rules_in(&*txn, Some(id))
+        let before = store::rules(&*txn, Some(id))
             .await?
             .pop()
             .ok_or_else(not_found)?;
@@ -244,17 +118,7 @@ impl Conservation {
                 current: before.version,
             });
         }
-        txn.execute_raw(stmt(
-            txn.get_database_backend(),
-            "UPDATE env_rules SET name = ?, location_id = ?, metric = ?, op = ?, threshold = ?, hysteresis = ?, duration_s = ?, \
-             topic = ?, on_payload = ?, off_payload = ?, enabled = ?, since_ms = NULL, version = ?, updated_at = ? WHERE id = ?",
-            [
-                rule_values(&input),
-                vec![(expected_version + 1).into(), Utc::now().into(), id.into()],
-            ]
-            .concat(),
-        ))
-        .await?;
+        store::update_rule(&*txn, id, expected_version + 1, &input).await?;
         record(
             &*txn,
             actor,
@@ -272,23 +136,11 @@ impl Conservation {
     pub async fn delete_rule(&self, actor: &Actor, id: Uuid) -> Result<()> {
         actor.require(Permission::EnvironmentEdit)?;
         let txn = self.db.begin_write().await?;
-        let before = rules_in(&*txn, Some(id))
+        let before = store::rules(&*txn, Some(id))
             .await?
             .pop()
             .ok_or_else(not_found)?;
-        let b = txn.get_database_backend();
-        txn.execute_raw(stmt(
-            b,
-            "DELETE FROM env_commands WHERE rule_id = ?",
-            vec![id.into()],
-        ))
-        .await?;
-        txn.execute_raw(stmt(
-            b,
-            "DELETE FROM env_rules WHERE id = ?",
-            vec![id.into()],
-        ))
-        .await?;
+        store::delete_rule(&*txn, id).await?;
         record(&*txn, actor, id, Action::Deleted, before.version, None).await?;
         txn.commit().await
     }
@@ -309,7 +161,7 @@ impl Conservation {
             ));
         }
         let txn = self.db.begin_write().await?;
-        let mut r = rules_in(&*txn, Some(id))
+        let mut r = store::rules(&*txn, Some(id))
             .await?
             .pop()
             .ok_or_else(not_found)?;
@@ -317,7 +169,7 @@ impl Conservation {
         r.override_until = input
             .state
             .map(|_| Utc::now() + chrono::Duration::minutes(i64::from(input.minutes)));
-        save_state(&*txn, &r).await?;
+        store::save_rule_state(&*txn, &r).await?;
         let after = serde_json::json!({"override": input.state, "until": r.override_until});
         record(&*txn, actor, id, Action::Updated, r.version, Some(after)).await?;
         txn.commit().await?;
@@ -333,32 +185,7 @@ impl Conservation {
         limit: u32,
     ) -> Result<Vec<Command>> {
         actor.require(Permission::EnvironmentRead)?;
-        let mut sql =
-            "SELECT id, rule_id, at_ms, topic, payload, reason, sent, error FROM env_commands"
-                .to_owned();
-        let mut values = Vec::new();
-        if let Some(r) = rule {
-            sql.push_str(" WHERE rule_id = ?");
-            values.push(r.into());
-        }
-        sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", limit.clamp(1, 1000)));
-        let c = self.db.conn();
-        c.query_all_raw(stmt(c.get_database_backend(), &sql, values))
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(Command {
-                    id: r.try_get("", "id")?,
-                    rule_id: r.try_get("", "rule_id")?,
-                    at: ms_time(r.try_get("", "at_ms")?),
-                    topic: r.try_get("", "topic")?,
-                    payload: r.try_get("", "payload")?,
-                    reason: r.try_get("", "reason")?,
-                    sent: r.try_get("", "sent")?,
-                    error: r.try_get("", "error")?,
-                })
-            })
-            .collect()
+        store::commands(self.db.conn(), rule, limit).await
     }
 
     /// The current value of a metric in a space: the mean of the latest readings of the
@@ -404,7 +231,7 @@ impl Conservation {
     /// Steps every enabled rule with its space's current value; sends and logs commands.
     /// Returns the number of commands.
     pub async fn evaluate_rules(&self, now: i64) -> Result<usize> {
-        let all = rules_in(self.db.conn(), None).await?;
+        let all = store::rules(self.db.conn(), None).await?;
         let mut sent = 0;
         for mut r in all.into_iter().filter(|r| r.data.enabled) {
             let before = (r.state, r.since_ms, r.override_state);
@@ -427,18 +254,20 @@ impl Conservation {
                 };
                 let (ok, error) = self.publish(&r.data.topic, payload).await;
                 let txn = self.db.begin_write().await?;
-                txn.execute_raw(stmt(
-                    txn.get_database_backend(),
-                    "INSERT INTO env_commands (rule_id, at_ms, topic, payload, reason, sent, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    vec![r.id.into(), now.into(), r.data.topic.clone().into(), payload.clone().into(), d.reason.into(), ok.into(), error.into()],
-                ))
-                .await?;
-                save_state(&*txn, &r).await?;
+                let command = (
+                    r.data.topic.as_str(),
+                    payload.as_str(),
+                    d.reason.as_str(),
+                    ok,
+                    error.as_str(),
+                );
+                store::insert_command(&*txn, r.id, now, command).await?;
+                store::save_rule_state(&*txn, &r).await?;
                 txn.commit().await?;
                 sent += 1;
             } else if before != (r.state, r.since_ms, r.override_state) {
                 let txn = self.db.begin_write().await?;
-                save_state(&*txn, &r).await?;
+                store::save_rule_state(&*txn, &r).await?;
                 txn.commit().await?;
             }
         }

@@ -301,6 +301,8 @@ pub fn parse_json<'a>(
 
 #[cfg(test)]
 mod tests {
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use super::*;
 
     #[test]
@@ -333,10 +335,11 @@ mod tests {
     }
 
     #[test]
-    fn precisions() {
-        assert_eq!(Precision::parse(Some("s")).expect("s").to_ms(5), Some(5000));
-        assert_eq!(Precision::parse(None).expect("ns").to_ms(-1), Some(-1));
+    fn precisions() -> TestResult {
+        assert_eq!(Precision::parse(Some("s"))?.to_ms(5), Some(5000));
+        assert_eq!(Precision::parse(None)?.to_ms(-1), Some(-1));
         assert!(Precision::parse(Some("weeks")).is_err());
         assert_eq!(Precision::H.to_ms(i64::MAX), None);
+        Ok(())
     }
 }

@@ -250,36 +250,38 @@ fn clip(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use super::*;
     use proptest::prelude::*;
 
     #[test]
-    fn the_spec_example_parses() {
-        let l = parse_line(br#"gallery\ temp,room=Room\ 1\,Case note="say \"hi\"",n=5i,t=21.5"#)
-            .expect("parses");
+    fn the_spec_example_parses() -> TestResult {
+        let l = parse_line(br#"gallery\ temp,room=Room\ 1\,Case note="say \"hi\"",n=5i,t=21.5"#)?;
         assert_eq!(l.measurement, "gallery temp");
         assert_eq!(l.tag("room"), Some("Room 1,Case"));
         assert_eq!(l.fields[0].1, FieldValue::Str("say \"hi\"".into()));
         assert_eq!(l.fields[1].1, FieldValue::Int(5));
         assert_eq!(l.fields[2].1, FieldValue::Float(21.5));
         assert_eq!(l.timestamp, None);
+        Ok(())
     }
 
     #[test]
-    fn the_benchmark_shape_parses() {
+    fn the_benchmark_shape_parses() -> TestResult {
         let l = parse_line(
             b"env,sensor=S0001,space=G01 t=20.13,rh=48.07,lux=151.3,co2=431.9 1700000000000000000",
-        )
-        .expect("parses");
+        )?;
         assert_eq!(l.tag("sensor"), Some("S0001"));
         assert_eq!(l.fields.len(), 4);
         assert_eq!(l.fields[3].1.number(), Some(431.9));
         assert_eq!(l.timestamp, Some(1_700_000_000_000_000_000));
+        Ok(())
     }
 
     #[test]
-    fn types_and_booleans() {
-        let l = parse_line(b"m a=3,b=-5i,c=7u,d=T,e=false,f=1e3").expect("parses");
+    fn types_and_booleans() -> TestResult {
+        let l = parse_line(b"m a=3,b=-5i,c=7u,d=T,e=false,f=1e3")?;
         let nums: Vec<_> = l.fields.iter().map(|(_, v)| v.number()).collect();
         assert_eq!(
             nums,
@@ -292,6 +294,7 @@ mod tests {
                 Some(1000.0)
             ]
         );
+        Ok(())
     }
 
     #[test]
@@ -331,7 +334,7 @@ mod tests {
         fn escaped_names_round_trip(tag in "[a-z ,=]{1,12}", val in -1e9f64..1e9) {
             let esc = tag.replace(',', "\\,").replace('=', "\\=").replace(' ', "\\ ");
             let line = format!("m,k={esc} v={val} 5");
-            let l = parse_line(line.as_bytes()).expect("parses");
+            let l = parse_line(line.as_bytes()).map_err(TestCaseError::fail)?;
             prop_assert_eq!(l.tag("k"), Some(tag.as_str()));
             prop_assert_eq!(l.fields[0].1.number(), Some(val));
         }

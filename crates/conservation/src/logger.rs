@@ -170,27 +170,34 @@ fn preamble(lines: &[&str], delim: char) -> Vec<(String, String)> {
 fn interval_ms(v: &str) -> Option<i64> {
     let v = v.trim().to_lowercase();
     let parts: Vec<&str> = v.split(':').collect();
+    // Checked: the numbers come from a file.
     let ms = if parts.len() >= 2 {
         let n: Vec<i64> = parts
             .iter()
             .map(|p| p.trim().parse().ok())
             .collect::<Option<_>>()?;
         match n.as_slice() {
-            [h, m] => (h * 60 + m) * 60_000,
-            [h, m, s] => ((h * 60 + m) * 60 + s) * 1000,
+            [h, m] => h.checked_mul(60)?.checked_add(*m)?.checked_mul(60_000)?,
+            [h, m, s] => h
+                .checked_mul(3600)?
+                .checked_add(m.checked_mul(60)?)?
+                .checked_add(*s)?
+                .checked_mul(1000)?,
             _ => return None,
         }
     } else {
         let digits: String = v.chars().take_while(|c| c.is_ascii_digit()).collect();
         let n: i64 = digits.parse().ok()?;
-        match v[digits.len()..].trim() {
-            "s" | "sec" | "secs" | "seconds" => n * 1000,
-            "" | "m" | "min" | "mins" | "minutes" => n * 60_000,
-            "h" | "hr" | "hours" => n * 3_600_000,
+        let unit = match v[digits.len()..].trim() {
+            "s" | "sec" | "secs" | "seconds" => 1000,
+            "" | "m" | "min" | "mins" | "minutes" => 60_000,
+            "h" | "hr" | "hours" => 3_600_000,
             _ => return None,
-        }
+        };
+        n.checked_mul(unit)?
     };
-    (ms > 0).then_some(ms)
+    // At most a day between readings: anything longer is not a logger interval.
+    (ms > 0 && ms <= 86_400_000).then_some(ms)
 }
 
 fn detect(text: &str, m: &Mapping) -> Result<Layout, String> {
@@ -498,44 +505,50 @@ fn decode_text(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
 
-    fn go(text: &str) -> (Vec<FileReading>, Preview) {
-        read(text.as_bytes(), &Mapping::default(), 0).expect("reads")
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), String>;
+
+    fn go(text: &str) -> Result<(Vec<FileReading>, Preview), String> {
+        read(text.as_bytes(), &Mapping::default(), 0)
     }
 
     #[test]
-    fn meaco() {
+    fn meaco() -> TestResult {
         let (r, p) = go(
             "RECEIVER,TRANSMITTER,DATE,TEMPERATURE,HUMIDITY\n1,3,2025-11-21 00:00,20.5,51.2\n1,3,2025-11-21 00:15,20.4,oops\n1,3,2025-11-21 00:30,20.3,51.0\n",
-        );
+        )?;
         assert_eq!(p.format, "meaco");
         assert_eq!((p.rows, p.rejected, r.len()), (3, 1, 4));
         assert_eq!(p.errors[0].line, 3);
         assert_eq!(r[0], (2, 1_763_683_200_000, "temperature".into(), 20.5));
+        Ok(())
     }
 
     #[test]
-    fn tinytag() {
+    fn tinytag() -> TestResult {
         let text = "S/N,654321\nType,TGU-4500\nDescription,Gallery 3 case 2\nProperty,Temperature,Humidity\nNo.,Time,Temperature,Humidity\n1,21/11/2025 00:00:00,20.5 °C,51.2 %RH\n2,21/11/2025 00:10:00,20.6 °C,51.0 %RH\n";
-        let (r, p) = go(text);
+        let (r, p) = go(text)?;
         assert_eq!(p.format, "tinytag");
         assert_eq!(p.mapping.header_row, Some(5));
         assert_eq!(r.len(), 4);
         assert_eq!(r[3].3, 51.0);
+        Ok(())
     }
 
     #[test]
-    fn hanwell() {
+    fn hanwell() -> TestResult {
         let text = "Logger:,RL4000 #12\nData Starts:,00:00 21/Nov/2025\nInterval:,00:15\n\nTime,Temperature (C),Humidity (%RH)\n00:00 21/Nov/2025,19.8,49.9\n00:15 21/Nov/2025,19.9,50.1\n";
-        let (r, p) = go(text);
+        let (r, p) = go(text)?;
         assert_eq!(p.format, "hanwell");
         assert_eq!(r.len(), 4);
         assert_eq!(r[2].1 - r[0].1, 15 * 60_000);
+        Ok(())
     }
 
     #[test]
-    fn hanwell_rows_timed_by_start_and_interval() {
+    fn hanwell_rows_timed_by_start_and_interval() -> TestResult {
         let text = "Logger:,RL4000 #7\nData Starts:,00:00 21/Nov/2025\nInterval:,00:15\nChannels:,2\n\nTemperature (C),Humidity (%RH)\n19.8,49.9\n19.9,50.1\n20.0,50.3\n";
-        let (r, p) = go(text);
+        let (r, p) = go(text)?;
         assert_eq!(
             (p.format.as_str(), p.mapping.time_column.as_deref()),
             ("hanwell", None)
@@ -546,12 +559,13 @@ mod tests {
         assert_eq!(interval_ms("15 min"), Some(900_000));
         assert_eq!(interval_ms("00:00:30"), Some(30_000));
         assert_eq!(interval_ms("soon"), None);
+        Ok(())
     }
 
     #[test]
-    fn semicolons_and_decimal_commas_in_local_time() {
+    fn semicolons_and_decimal_commas_in_local_time() -> TestResult {
         let text = "Datum;Temperatur °C;rel. Feuchte %\n21-11-2025 08:00;20,5;51,2\n21-11-2025 08:10;20,6;51,0\n21-11-2025 08:20;;50,9\n";
-        let (r, p) = read(text.as_bytes(), &Mapping::default(), 480).expect("reads");
+        let (r, p) = read(text.as_bytes(), &Mapping::default(), 480)?;
         assert_eq!(
             (p.format.as_str(), p.mapping.decimal_comma),
             ("semicolon", Some(true))
@@ -560,10 +574,11 @@ mod tests {
         assert_eq!(r[0].1, 1_763_683_200_000);
         assert_eq!(r[1].3, 51.2);
         assert_eq!((r.len(), p.rejected), (5, 0));
+        Ok(())
     }
 
     #[test]
-    fn explicit_mapping_and_clear_refusals() {
+    fn explicit_mapping_and_clear_refusals() -> TestResult {
         let text = "a,b,c\n2025-11-21 00:00,1,2\n";
         assert!(read(text.as_bytes(), &Mapping::default(), 0).is_err());
         let m = Mapping {
@@ -572,7 +587,7 @@ mod tests {
             columns: vec![("c".into(), "co2".into())],
             ..Default::default()
         };
-        let (r, _) = read(text.as_bytes(), &m, 0).expect("reads");
+        let (r, _) = read(text.as_bytes(), &m, 0)?;
         assert_eq!(r[0].2, "co2");
         let bad = Mapping {
             columns: vec![("zz".into(), "co2".into())],
@@ -584,5 +599,6 @@ mod tests {
             ..m
         };
         assert!(read(text.as_bytes(), &bad, 0).is_err());
+        Ok(())
     }
 }

@@ -258,24 +258,24 @@ async fn store(c: &Conservation, p: &Publish) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use super::*;
 
     #[test]
-    fn broker_urls() {
-        let s =
-            MqttSettings::from_url("mqtt://u:p@broker.local:1884", "t/+", "id").expect("parses");
+    fn broker_urls() -> TestResult {
+        let s = MqttSettings::from_url("mqtt://u:p@broker.local:1884", "t/+", "id")?;
         assert_eq!(
             (s.host.as_str(), s.port, s.username.as_deref()),
             ("broker.local", 1884, Some("u"))
         );
         assert_eq!(
-            MqttSettings::from_url("mqtt://127.0.0.1", "t", "i")
-                .expect("parses")
-                .port,
+            MqttSettings::from_url("mqtt://127.0.0.1", "t", "i")?.port,
             1883
         );
         assert!(MqttSettings::from_url("http://x", "t", "i").is_err());
         assert!(MqttSettings::from_url("mqtt://:1883", "t", "i").is_err());
+        Ok(())
     }
 
     #[test]

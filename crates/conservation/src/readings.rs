@@ -744,6 +744,8 @@ fn decode_wal(mut b: &[u8]) -> Result<SeriesPoints, Corrupt> {
 
 #[cfg(test)]
 mod tests {
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use super::*;
 
     #[test]
@@ -757,7 +759,7 @@ mod tests {
     }
 
     #[test]
-    fn folding_replaces_equal_times_and_keeps_the_rest() {
+    fn folding_replaces_equal_times_and_keeps_the_rest() -> TestResult {
         let mut stored = Vec::new();
         codec::encode(&[0, 60_000, 120_000], &[1.0, 2.0, 3.0], &mut stored);
         let day = StoredDay {
@@ -765,12 +767,13 @@ mod tests {
             exists: true,
             ..Default::default()
         };
-        let c = fold_day(&day, &[(60_000, 9, 5.0), (180_000, 9, 4.0)], 0, 0).expect("folds");
+        let c = fold_day(&day, &[(60_000, 9, 5.0), (180_000, 9, 4.0)], 0, 0)?;
         assert_eq!(
             c.points,
             Some((vec![0, 60_000, 120_000, 180_000], vec![1.0, 5.0, 3.0, 4.0]))
         );
         assert_eq!(c.hours[0].1.count, 4);
         assert_eq!(c.hours[0].1.sum, 13.0);
+        Ok(())
     }
 }

@@ -206,10 +206,12 @@ pub fn decode_hours(day_start: i64, mut b: &[u8]) -> Result<Vec<(i64, Rollup)>, 
 
 #[cfg(test)]
 mod tests {
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use super::*;
 
     #[test]
-    fn hours_split_at_local_boundaries_and_sum_to_the_day() {
+    fn hours_split_at_local_boundaries_and_sum_to_the_day() -> TestResult {
         let offset = 8 * HOUR_MS;
         let day = floor_to(1_700_000_000_000, DAY_MS, offset);
         let ts: Vec<i64> = (0..180).map(|i| day + i * 60_000).collect();
@@ -220,22 +222,23 @@ mod tests {
         assert_eq!(hours[1].1.count, 60);
         assert_eq!(hours[1].1.min, 60.0);
         assert_eq!(hours[1].1.mean(), 89.5);
-        let all = combine(hours.iter().map(|(_, r)| r)).expect("some");
+        let all = combine(hours.iter().map(|(_, r)| r)).ok_or("some")?;
         assert_eq!(all.count, 180);
         assert_eq!(all.covered_ms, 180 * 60_000);
         let mut bytes = Vec::new();
         encode_hours(day, &hours, None, &mut bytes);
-        assert_eq!(decode_hours(day, &bytes).expect("decodes"), hours);
+        assert_eq!(decode_hours(day, &bytes)?, hours);
         // At the readings' scale the numbers are exact to that precision and much smaller.
         let mut small = Vec::new();
         encode_hours(day, &hours, Some(0), &mut small);
-        assert_eq!(decode_hours(day, &small).expect("decodes"), hours);
+        assert_eq!(decode_hours(day, &small)?, hours);
         assert!(
             small.len() * 2 < bytes.len(),
             "{} vs {}",
             small.len(),
             bytes.len()
         );
+        Ok(())
     }
 
     #[test]

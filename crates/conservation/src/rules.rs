@@ -154,6 +154,27 @@ pub struct Rule {
     pub data: RuleInput,
 }
 
+/// A command sent (or that could not be sent) to an actuator.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct Command {
+    /// Sequence.
+    pub id: i64,
+    /// The rule.
+    pub rule_id: Uuid,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Topic.
+    pub topic: String,
+    /// Message.
+    pub payload: String,
+    /// Why.
+    pub reason: String,
+    /// Whether the broker took it.
+    pub sent: bool,
+    /// What went wrong, if it was not sent.
+    pub error: String,
+}
+
 /// A command the evaluation decided to send.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decision {
@@ -238,6 +259,8 @@ pub fn step(rule: &mut Rule, value: f64, t: i64) -> Option<Decision> {
 
 #[cfg(test)]
 mod tests {
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use super::*;
 
     fn rule() -> Rule {
@@ -265,7 +288,7 @@ mod tests {
     }
 
     #[test]
-    fn switches_on_after_the_duration_and_off_past_the_hysteresis() {
+    fn switches_on_after_the_duration_and_off_past_the_hysteresis() -> TestResult {
         let mut r = rule();
         let min = 60_000;
         assert_eq!(step(&mut r, 44.0, 0), None, "not yet: must hold 10 minutes");
@@ -276,7 +299,7 @@ mod tests {
         );
         assert_eq!(r.since_ms, None);
         assert_eq!(step(&mut r, 44.0, 6 * min), None);
-        let on = step(&mut r, 43.5, 16 * min).expect("on");
+        let on = step(&mut r, 43.5, 16 * min).ok_or("on")?;
         assert_eq!(on.state, State::On);
         assert!(on.reason.contains("rh 43.50% below 45%"), "{}", on.reason);
         // Hovering just above the threshold does not switch off…
@@ -287,6 +310,7 @@ mod tests {
             step(&mut r, 48.1, 19 * min).map(|d| d.state),
             Some(State::Off)
         );
+        Ok(())
     }
 
     #[test]

@@ -45,6 +45,8 @@ pub fn twpi_from_rollup(integral: f64, covered_ms: i64) -> Option<f64> {
 
 #[cfg(test)]
 mod tests {
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use super::*;
 
     #[test]
@@ -60,15 +62,15 @@ mod tests {
     }
 
     #[test]
-    fn twpi_is_the_harmonic_mean_of_half_a_year_each() {
+    fn twpi_is_the_harmonic_mean_of_half_a_year_each() -> TestResult {
         // Half a year at 20/50 and half at 10/40: 68.68, not the arithmetic 117.47.
         let half = 182.5 * 86_400.0;
         let (a, b) = (
-            ageing_rate_reading(20.0, 50.0).expect("a"),
-            ageing_rate_reading(10.0, 40.0).expect("b"),
+            ageing_rate_reading(20.0, 50.0).ok_or("a")?,
+            ageing_rate_reading(10.0, 40.0).ok_or("b")?,
         );
         let integral = a * half + b * half;
-        let twpi = twpi_from_rollup(integral, (2.0 * half * 1000.0) as i64).expect("twpi");
+        let twpi = twpi_from_rollup(integral, (2.0 * half * 1000.0) as i64).ok_or("twpi")?;
         assert!((twpi - 68.68).abs() < 0.3, "{twpi}");
         assert_eq!(ageing_rate_reading(20.0, 150.0), None);
         // Four significant digits whatever the size.
@@ -77,5 +79,6 @@ mod tests {
             ageing_rate_reading(-10.0, 40.0).map(|k| k < 1.0 && k > 0.0),
             Some(true)
         );
+        Ok(())
     }
 }

@@ -229,6 +229,21 @@ fn flush_pair(batch: &mut Batch, pair: Option<(SeriesId, i64, f64, f64)>) {
     }
 }
 
+/// A sensor, if it is still at the version the caller read.
+async fn sensor_at(
+    c: &impl sea_orm::ConnectionTrait,
+    id: Uuid,
+    expected_version: i64,
+) -> Result<SensorRow> {
+    let row = store::sensor(c, id).await?.ok_or_else(not_found)?;
+    if row.version != expected_version {
+        return Err(Error::VersionMismatch {
+            current: row.version,
+        });
+    }
+    Ok(row)
+}
+
 fn code_taken(code: &str) -> Error {
     Error::Conflict {
         field: Some("code".into()),
@@ -784,12 +799,7 @@ impl Conservation {
         actor.require(Permission::EnvironmentEdit)?;
         input.validate()?;
         let txn = self.db.begin_write().await?;
-        let before = store::sensor(&*txn, id).await?.ok_or_else(not_found)?;
-        if before.version != expected_version {
-            return Err(Error::VersionMismatch {
-                current: before.version,
-            });
-        }
+        let before = sensor_at(&*txn, id, expected_version).await?;
         let placed = store::placements(&*txn, Some(id), None)
             .await?
             .iter()
@@ -842,29 +852,10 @@ impl Conservation {
         input: PlacementInput,
     ) -> Result<i64> {
         actor.require(Permission::EnvironmentEdit)?;
-        let loc = self
-            .collections
-            .get_authority(
-                actor,
-                vitrine_collections::authority::Kind::Location,
-                input.location_id,
-            )
-            .await
-            .map_err(|e| match e {
-                Error::NotFound { .. } => {
-                    Error::invalid("location_id", "unknown_location", "no such location")
-                }
-                other => other,
-            })?;
-        let _ = loc;
+        self.check_location(actor, input.location_id).await?;
         let at = input.at.unwrap_or_else(Utc::now).timestamp_millis();
         let txn = self.db.begin_write().await?;
-        let before = store::sensor(&*txn, id).await?.ok_or_else(not_found)?;
-        if before.version != expected_version {
-            return Err(Error::VersionMismatch {
-                current: before.version,
-            });
-        }
+        let before = sensor_at(&*txn, id, expected_version).await?;
         if before.status == SensorStatus::Retired {
             return Err(Error::Conflict {
                 field: None,
@@ -938,13 +929,7 @@ impl Conservation {
     ) -> Result<i64> {
         actor.require(Permission::EnvironmentEdit)?;
         input.validate()?;
-        self.collections
-            .get_authority(
-                actor,
-                vitrine_collections::authority::Kind::Location,
-                location,
-            )
-            .await?;
+        self.check_location(actor, location).await?;
         let txn = self.db.begin_write().await?;
         let version = store::put_target(&*txn, location, &input).await?;
         audit::record(
@@ -966,6 +951,20 @@ impl Conservation {
         .await?;
         txn.commit().await?;
         Ok(version)
+    }
+
+    /// Refuses an id that is not one of the museum's locations, naming `location_id`.
+    pub(crate) async fn check_location(&self, actor: &Actor, id: Uuid) -> Result<()> {
+        self.collections
+            .get_authority(actor, vitrine_collections::authority::Kind::Location, id)
+            .await
+            .map(|_| ())
+            .map_err(|e| match e {
+                Error::NotFound { .. } => {
+                    Error::invalid("location_id", "unknown_location", "no such location")
+                }
+                other => other,
+            })
     }
 
     /// Every space's target.

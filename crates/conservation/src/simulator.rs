@@ -200,6 +200,8 @@ pub fn lines(sensors: &[SimSensor], t: i64, now: i64, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use super::*;
 
     fn sensor(kind: SpaceKind, fault: Option<Fault>) -> SimSensor {
@@ -215,20 +217,21 @@ mod tests {
     }
 
     #[test]
-    fn galleries_are_held_near_target_and_storerooms_are_steady() {
+    fn galleries_are_held_near_target_and_storerooms_are_steady() -> TestResult {
         let now = 1_800_000_000_000;
         for h in 0..48 {
             let t = now - h * HOUR_MS;
-            let g = reading(&sensor(SpaceKind::Gallery, None), t, now).expect("reads");
+            let g = reading(&sensor(SpaceKind::Gallery, None), t, now).ok_or("reads")?;
             let temp = g[0].1;
             assert!((17.0..24.0).contains(&temp), "{temp}");
-            let s = reading(&sensor(SpaceKind::Storeroom, None), t, now).expect("reads");
+            let s = reading(&sensor(SpaceKind::Storeroom, None), t, now).ok_or("reads")?;
             assert!((45.0..55.0).contains(&s[1].1), "{}", s[1].1);
         }
+        Ok(())
     }
 
     #[test]
-    fn faults_show() {
+    fn faults_show() -> TestResult {
         let now = 1_800_000_000_000;
         assert!(
             reading(
@@ -239,13 +242,13 @@ mod tests {
             .is_none()
         );
         let t = now - 10 * DAY_MS + 20 * HOUR_MS;
-        let ok = reading(&sensor(SpaceKind::Gallery, None), t, now).expect("reads");
+        let ok = reading(&sensor(SpaceKind::Gallery, None), t, now).ok_or("reads")?;
         let bad = reading(
             &sensor(SpaceKind::Gallery, Some(Fault::HvacFailure)),
             t,
             now,
         )
-        .expect("reads");
+        .ok_or("reads")?;
         assert!(
             (bad[1].1 - ok[1].1).abs() > 5.0,
             "{} vs {}",
@@ -257,9 +260,11 @@ mod tests {
             now - HOUR_MS,
             now,
         )
-        .expect("reads");
-        let tight = reading(&sensor(SpaceKind::Showcase, None), now - HOUR_MS, now).expect("reads");
+        .ok_or("reads")?;
+        let tight =
+            reading(&sensor(SpaceKind::Showcase, None), now - HOUR_MS, now).ok_or("reads")?;
         assert!(leak[1].1 > tight[1].1 + 2.0);
+        Ok(())
     }
 
     #[test]

@@ -10,6 +10,7 @@ use vitrine_kernel::migrate::Migration;
 use crate::model::{
     Calibration, CalibrationInput, Placement, SensorInput, SensorStatus, TargetInput, ms_time,
 };
+use crate::rules::{Command, Op, Rule, RuleInput, State};
 use crate::sql::stmt;
 
 /// This domain's schema steps.
@@ -413,4 +414,194 @@ pub async fn revoke_ingest_token(c: &impl ConnectionTrait, id: Uuid) -> Result<b
         ))
         .await?;
     Ok(res.rows_affected() == 1)
+}
+
+// ---------- control rules ----------
+
+const COLS: &str = "id, name, location_id, metric, op, threshold, hysteresis, duration_s, topic, on_payload, off_payload, \
+                    enabled, state, since_ms, override_state, override_until_ms, version";
+
+fn rule_row(r: &QueryResult) -> Result<Rule> {
+    Ok(Rule {
+        id: r.try_get("", "id")?,
+        version: r.try_get("", "version")?,
+        state: State::parse(&r.try_get::<String>("", "state")?),
+        since_ms: r.try_get("", "since_ms")?,
+        override_state: r
+            .try_get::<Option<String>>("", "override_state")?
+            .map(|s| State::parse(&s)),
+        override_until: r
+            .try_get::<Option<i64>>("", "override_until_ms")?
+            .map(ms_time),
+        data: RuleInput {
+            name: r.try_get("", "name")?,
+            location_id: r.try_get("", "location_id")?,
+            metric: r.try_get("", "metric")?,
+            op: Op::parse(&r.try_get::<String>("", "op")?),
+            threshold: r.try_get("", "threshold")?,
+            hysteresis: r.try_get("", "hysteresis")?,
+            duration_s: r
+                .try_get::<i64>("", "duration_s")?
+                .clamp(0, i64::from(u32::MAX)) as u32,
+            topic: r.try_get("", "topic")?,
+            on_payload: r.try_get("", "on_payload")?,
+            off_payload: r.try_get("", "off_payload")?,
+            enabled: r.try_get("", "enabled")?,
+        },
+    })
+}
+
+/// Rules by name (or the one with `id`).
+pub async fn rules(c: &impl ConnectionTrait, id: Option<Uuid>) -> Result<Vec<Rule>> {
+    let (sql, values) = match id {
+        Some(id) => (
+            format!("SELECT {COLS} FROM env_rules WHERE id = ?"),
+            vec![id.into()],
+        ),
+        None => (
+            format!("SELECT {COLS} FROM env_rules ORDER BY name, id"),
+            vec![],
+        ),
+    };
+    c.query_all_raw(stmt(c.get_database_backend(), &sql, values))
+        .await?
+        .iter()
+        .map(rule_row)
+        .collect()
+}
+
+/// Stores a rule's state, pending time and override.
+pub async fn save_rule_state(c: &impl ConnectionTrait, r: &Rule) -> Result<()> {
+    c.execute_raw(stmt(
+        c.get_database_backend(),
+        "UPDATE env_rules SET state = ?, since_ms = ?, override_state = ?, override_until_ms = ? WHERE id = ?",
+        vec![
+            r.state.as_str().into(),
+            r.since_ms.into(),
+            r.override_state.map(|s| s.as_str().to_owned()).into(),
+            r.override_until.map(|t| t.timestamp_millis()).into(),
+            r.id.into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The written fields of a rule, in the column order of the statements below.
+fn rule_values(input: &RuleInput) -> Vec<sea_orm::Value> {
+    vec![
+        input.name.trim().into(),
+        input.location_id.into(),
+        input.metric.clone().into(),
+        input.op.as_str().into(),
+        input.threshold.into(),
+        input.hysteresis.into(),
+        i64::from(input.duration_s).into(),
+        input.topic.clone().into(),
+        input.on_payload.clone().into(),
+        input.off_payload.clone().into(),
+        input.enabled.into(),
+    ]
+}
+
+/// Adds a rule (off, version 1).
+pub async fn insert_rule(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    input: &RuleInput,
+    now: chrono::DateTime<Utc>,
+) -> Result<()> {
+    c.execute_raw(stmt(
+        c.get_database_backend(),
+        "INSERT INTO env_rules (id, name, location_id, metric, op, threshold, hysteresis, duration_s, topic, on_payload, \
+         off_payload, enabled, state, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'off', 1, ?, ?)",
+        [vec![id.into()], rule_values(input), vec![now.into(), now.into()]].concat(),
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Rewrites a rule's fields at `version`; its pending condition starts over.
+pub async fn update_rule(
+    c: &impl ConnectionTrait,
+    id: Uuid,
+    version: i64,
+    input: &RuleInput,
+) -> Result<()> {
+    c.execute_raw(stmt(
+        c.get_database_backend(),
+        "UPDATE env_rules SET name = ?, location_id = ?, metric = ?, op = ?, threshold = ?, hysteresis = ?, duration_s = ?, \
+         topic = ?, on_payload = ?, off_payload = ?, enabled = ?, since_ms = NULL, version = ?, updated_at = ? WHERE id = ?",
+        [rule_values(input), vec![version.into(), Utc::now().into(), id.into()]].concat(),
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Deletes a rule and its command log.
+pub async fn delete_rule(c: &impl ConnectionTrait, id: Uuid) -> Result<()> {
+    let b = c.get_database_backend();
+    c.execute_raw(stmt(
+        b,
+        "DELETE FROM env_commands WHERE rule_id = ?",
+        vec![id.into()],
+    ))
+    .await?;
+    c.execute_raw(stmt(
+        b,
+        "DELETE FROM env_rules WHERE id = ?",
+        vec![id.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Logs a command: `(topic, payload, reason, sent, error)`.
+pub async fn insert_command(
+    c: &impl ConnectionTrait,
+    rule: Uuid,
+    at_ms: i64,
+    cmd: (&str, &str, &str, bool, &str),
+) -> Result<()> {
+    let (topic, payload, reason, sent, error) = cmd;
+    c.execute_raw(stmt(
+        c.get_database_backend(),
+        "INSERT INTO env_commands (rule_id, at_ms, topic, payload, reason, sent, error) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        vec![rule.into(), at_ms.into(), topic.into(), payload.into(), reason.into(), sent.into(), error.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The command log, newest first (of one rule, or all), at most `limit` (1–1000).
+pub async fn commands(
+    c: &impl ConnectionTrait,
+    rule: Option<Uuid>,
+    limit: u32,
+) -> Result<Vec<Command>> {
+    let mut sql =
+        "SELECT id, rule_id, at_ms, topic, payload, reason, sent, error FROM env_commands"
+            .to_owned();
+    let mut values = Vec::new();
+    if let Some(r) = rule {
+        sql.push_str(" WHERE rule_id = ?");
+        values.push(r.into());
+    }
+    sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", limit.clamp(1, 1000)));
+    c.query_all_raw(stmt(c.get_database_backend(), &sql, values))
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(Command {
+                id: r.try_get("", "id")?,
+                rule_id: r.try_get("", "rule_id")?,
+                at: ms_time(r.try_get("", "at_ms")?),
+                topic: r.try_get("", "topic")?,
+                payload: r.try_get("", "payload")?,
+                reason: r.try_get("", "reason")?,
+                sent: r.try_get("", "sent")?,
+                error: r.try_get("", "error")?,
+            })
+        })
+        .collect()
 }

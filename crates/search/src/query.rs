@@ -70,6 +70,8 @@ impl fmt::Display for QueryError {
     }
 }
 
+impl std::error::Error for QueryError {}
+
 fn err(at: usize, message: impl Into<String>) -> QueryError {
     QueryError {
         at,
@@ -331,6 +333,8 @@ pub fn parse(q: &str, staff: bool) -> Result<Parsed, QueryError> {
 
 #[cfg(test)]
 mod tests {
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use super::*;
     use proptest::prelude::*;
 
@@ -343,22 +347,23 @@ mod tests {
     }
 
     #[test]
-    fn words_phrases_fields_or_and_exclusions() {
-        let p = parse("青花 OR 粉彩 瓶 -碗 \"blue and white\" maker:齐白石", true).unwrap();
+    fn words_phrases_fields_or_and_exclusions() -> TestResult {
+        let p = parse("青花 OR 粉彩 瓶 -碗 \"blue and white\" maker:齐白石", true)?;
         assert_eq!(p.must[0], vec![word("青花"), word("粉彩")]);
         assert_eq!(p.must[1], vec![word("瓶")]);
         assert_eq!(p.exclude, vec![word("碗")]);
         assert!(p.must[2][0].phrase && p.must[2][0].text == "blue and white");
         assert_eq!(p.must[3][0].field, Some(FieldRef::Scope(Scope::Maker)));
-        let p = parse("GDM-2016-00 number:LNH-20", false).unwrap();
+        let p = parse("GDM-2016-00 number:LNH-20", false)?;
         assert_eq!(p.must[0], vec![word("GDM-2016-00")]);
         assert_eq!(p.must[1][0].field, Some(FieldRef::Number));
-        let p = parse("作者：齐白石 status:on_display", false).unwrap();
+        let p = parse("作者：齐白石 status:on_display", false)?;
         assert_eq!(p.must[0][0].field, Some(FieldRef::Scope(Scope::Maker)));
         assert_eq!(
             p.must[1][0].field,
             Some(FieldRef::Status(ObjectStatus::OnDisplay))
         );
+        Ok(())
     }
 
     #[test]
@@ -400,7 +405,7 @@ mod tests {
         #[test]
         fn plain_words_always_parse(ws in proptest::collection::vec("[a-z\u{4e00}-\u{4e80}]{1,8}", 1..10)) {
             let q = ws.join(" ");
-            let p = parse(&q, false).unwrap();
+            let p = parse(&q, false).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(p.must.len(), ws.len());
         }
     }

@@ -308,6 +308,8 @@ pub fn query_error(e: crate::query::QueryError) -> Error {
 
 #[cfg(test)]
 mod tests {
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use super::*;
 
     fn pairs(s: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -324,7 +326,7 @@ mod tests {
     }
 
     #[test]
-    fn parses_filters_sort_and_cursor() {
+    fn parses_filters_sort_and_cursor() -> TestResult {
         let r = SearchRequest::from_pairs(
             &pairs(&[
                 ("q", "青花"),
@@ -337,18 +339,18 @@ mod tests {
                 ("lang", "zh"),
             ]),
             false,
-        )
-        .unwrap();
+        )?;
         assert_eq!(r.q.as_deref(), Some("青花"));
         assert_eq!(r.filters.year_from, Some(-221));
         assert_eq!(r.offset, 40);
         assert_eq!(r.sort, Some(Sort::DateDesc));
         assert_eq!(r.lang, Lang::ZhHans);
         assert_eq!(r.to_pairs().len(), 6);
+        Ok(())
     }
 
     #[test]
-    fn bad_parameters_name_the_field() {
+    fn bad_parameters_name_the_field() -> TestResult {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (&[("q", "")], "q"),
             (&[("q", &"x".repeat(10_000))], "q"),
@@ -370,10 +372,10 @@ mod tests {
             assert_eq!(field_of(e), *field, "{p:?}");
         }
         assert!(
-            SearchRequest::from_pairs(&pairs(&[("q", " ")]), true)
-                .unwrap()
+            SearchRequest::from_pairs(&pairs(&[("q", " ")]), true)?
                 .q
                 .is_none()
         );
+        Ok(())
     }
 }

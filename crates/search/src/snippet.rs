@@ -165,37 +165,45 @@ pub fn escape(s: &str, out: &mut String) {
 
 #[cfg(test)]
 mod tests {
+    /// What a test returns: an error fails it with its message.
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use super::*;
     use crate::query::parse;
 
     #[test]
-    fn marks_chinese_english_and_pinyin() {
+    fn marks_chinese_english_and_pinyin() -> TestResult {
         let an = Analyzer::new();
-        let p = parse("青花 vases", false).unwrap();
+        let p = parse("青花 vases", false)?;
         let m = Marks::of(&an, Some(&p));
-        let s = m.snippet(&an, "明代青花缠枝莲纹梅瓶，<底款>", 80).unwrap();
+        let s = m
+            .snippet(&an, "明代青花缠枝莲纹梅瓶，<底款>", 80)
+            .ok_or("none")?;
         assert_eq!(s, "明代<mark>青花</mark>缠枝莲纹梅瓶，&lt;底款&gt;");
-        let s = m.snippet(&an, "Two blue-and-white vases", 80).unwrap();
+        let s = m
+            .snippet(&an, "Two blue-and-white vases", 80)
+            .ok_or("none")?;
         assert!(s.contains("<mark>vases</mark>"), "{s}");
-        let p = parse("qinghua", false).unwrap();
+        let p = parse("qinghua", false)?;
         let m = Marks::of(&an, Some(&p));
-        let s = m.snippet(&an, "明代青花瓶", 80).unwrap();
+        let s = m.snippet(&an, "明代青花瓶", 80).ok_or("none")?;
         assert!(s.contains("<mark>青花</mark>"), "{s}");
+        Ok(())
     }
 
     #[test]
-    fn long_text_is_cut_around_the_match() {
+    fn long_text_is_cut_around_the_match() -> TestResult {
         let an = Analyzer::new();
-        let p = parse("粉彩", false).unwrap();
+        let p = parse("粉彩", false)?;
         let m = Marks::of(&an, Some(&p));
         let text = format!(
             "{}清代粉彩花卉纹盘。{}",
             "这件器物釉色莹润。".repeat(10),
             "胎质细腻。".repeat(20)
         );
-        let s = m.snippet(&an, &text, 40).unwrap();
+        let s = m.snippet(&an, &text, 40).ok_or("none")?;
         assert!(s.starts_with('…') && s.ends_with('…'));
         assert!(s.contains("<mark>粉彩</mark>"));
         assert!(s.chars().count() < 70);
+        Ok(())
     }
 }

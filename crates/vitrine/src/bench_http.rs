@@ -13,25 +13,35 @@ use tokio::net::TcpStream;
 
 use crate::demo::rng::Rng;
 
-/// What to generate and where to send it.
+/// What to generate and where to send it (the flags of `vitrine bench-ingest`).
+#[derive(clap::Args)]
 pub struct IngestPlan {
-    /// `http://host:port/path?query`
+    /// Where to POST, e.g. http://127.0.0.1:8080/api/v2/write?precision=ns
+    #[arg(long)]
     pub url: String,
-    /// `Authorization` header value, if any.
+    /// `Authorization` header value, e.g. "Token vti_…".
+    #[arg(long)]
     pub auth: Option<String>,
     /// Lines in all.
+    #[arg(long, default_value_t = 2_000_000)]
     pub lines: usize,
     /// Lines per request.
+    #[arg(long, default_value_t = 5_000)]
     pub batch: usize,
     /// Concurrent connections.
+    #[arg(long, default_value_t = 4)]
     pub connections: usize,
-    /// Sensors (`{prefix}0001`…); readings are 60 s apart per sensor.
+    /// Number of sensors (`{prefix}0001`…; readings 60 s apart per sensor).
+    #[arg(long, default_value_t = 500)]
     pub sensors: usize,
     /// Sensor code prefix.
+    #[arg(long, default_value = "S")]
     pub prefix: String,
-    /// Fields per line, out of `t,rh,lux,co2`.
+    /// Fields per line, out of t, rh, lux, co2.
+    #[arg(long, default_value = "t,rh,lux,co2", value_delimiter = ',')]
     pub fields: Vec<String>,
-    /// Time of the first reading (ms); default so that the last one is now.
+    /// Time of the first reading, ms since 1970 (default: the last reading is now).
+    #[arg(long)]
     pub start_ms: Option<i64>,
 }
 

@@ -130,33 +130,8 @@ enum Command {
     /// Send generated sensor readings (InfluxDB line protocol) to a URL over several
     /// connections and print the rate; see scripts/bench_ingest.py and docs/benchmarks.md.
     BenchIngest {
-        /// Where to POST, e.g. http://127.0.0.1:8080/api/v2/write?precision=ns
-        #[arg(long)]
-        url: String,
-        /// `Authorization` header value, e.g. "Token vti_…".
-        #[arg(long)]
-        auth: Option<String>,
-        /// Lines in all.
-        #[arg(long, default_value_t = 2_000_000)]
-        lines: usize,
-        /// Lines per request.
-        #[arg(long, default_value_t = 5_000)]
-        batch: usize,
-        /// Concurrent connections.
-        #[arg(long, default_value_t = 4)]
-        connections: usize,
-        /// Number of sensors (readings 60 s apart per sensor).
-        #[arg(long, default_value_t = 500)]
-        sensors: usize,
-        /// Sensor code prefix.
-        #[arg(long, default_value = "S")]
-        prefix: String,
-        /// Fields per line.
-        #[arg(long, default_value = "t,rh,lux,co2", value_delimiter = ',')]
-        fields: Vec<String>,
-        /// Time of the first reading, ms since 1970 (default: the last reading is now).
-        #[arg(long)]
-        start_ms: Option<i64>,
+        #[command(flatten)]
+        plan: bench_http::IngestPlan,
     },
     /// Repeat a GET and print client and server (Server-Timing) latency percentiles.
     BenchGet {
@@ -429,30 +404,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let search = museum.search(&cfg).await?;
             bench::run(&museum, &search, &queries, rounds, fts5, &cfg.data).await
         }
-        Command::BenchIngest {
-            url,
-            auth,
-            lines,
-            batch,
-            connections,
-            sensors,
-            prefix,
-            fields,
-            start_ms,
-        } => {
-            bench_http::ingest(bench_http::IngestPlan {
-                url,
-                auth,
-                lines,
-                batch,
-                connections,
-                sensors,
-                prefix,
-                fields,
-                start_ms,
-            })
-            .await
-        }
+        Command::BenchIngest { plan } => bench_http::ingest(plan).await,
         Command::BenchGet { url, auth, repeat } => {
             bench_http::get(&url, auth.as_deref(), repeat).await
         }

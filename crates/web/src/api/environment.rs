@@ -606,12 +606,12 @@ pub async fn override_rule(
 /// The command log, newest first; `rule` narrows it to one rule.
 #[utoipa::path(get, path = "/api/v1/commands", tag = "environment",
     params(("rule" = Option<Uuid>, Query), ("limit" = Option<u32>, Query, description = "1–1000, default 100")),
-    responses((status = 200, body = Vec<vitrine_conservation::control::Command>), (status = 400, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<vitrine_conservation::rules::Command>), (status = 400, body = Problem)), security(("bearer" = [])))]
 pub async fn commands(
     State(st): State<AppState>,
     Caller(actor): Caller,
     uri: Uri,
-) -> ApiResult<Json<Vec<vitrine_conservation::control::Command>>> {
+) -> ApiResult<Json<Vec<vitrine_conservation::rules::Command>>> {
     let mut rule = None;
     let mut limit = 100;
     for (k, v) in query_pairs(uri.query())? {

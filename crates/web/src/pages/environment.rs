@@ -585,7 +585,7 @@ struct RulesPage<'a> {
     l: Layout<'a>,
     rules: Vec<vitrine_conservation::rules::Rule>,
     names: std::collections::HashMap<uuid::Uuid, String>,
-    commands: Vec<vitrine_conservation::control::Command>,
+    commands: Vec<vitrine_conservation::rules::Command>,
     locations: Vec<(String, String)>,
     metrics: Vec<MetricChoice>,
     can_edit: bool,
