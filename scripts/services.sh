@@ -54,3 +54,34 @@ ensure_npm() {
     npm ci --prefix web --no-audit --no-fund --ignore-scripts --loglevel=error
   fi
 }
+
+# libjpeg-turbo is built from source by the turbojpeg crate: it needs cmake and nasm.
+ensure_build_tools() {
+  local missing=()
+  command -v cmake >/dev/null || missing+=(cmake)
+  command -v nasm >/dev/null || missing+=(nasm)
+  if [ ${#missing[@]} -gt 0 ]; then apt_install "${missing[@]}"; fi
+}
+
+# The IIIF Image API validator (PyPI iiif-validator 1.0.5) in its own virtualenv, and its
+# test image (shipped in iiif-validator-ng, CC0). Exports IIIF_VALIDATE and IIIF_TEST_IMAGE.
+ensure_iiif_validator() {
+  local venv=target/iiif-venv
+  if ! command -v python3 >/dev/null; then apt_install python3 python3-venv python3-pip; fi
+  if [ ! -x "$venv/bin/iiif-validate.py" ]; then
+    python3 -m venv "$venv" || { apt_install python3-venv && python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check iiif-validator==1.0.5
+  fi
+  if [ ! -f "$venv/validation_image.png" ]; then
+    "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$venv/ng" iiif-validator-ng
+    "$venv/bin/python" - "$venv" <<'PY'
+import glob, sys, zipfile
+venv = sys.argv[1]
+wheel = glob.glob(f"{venv}/ng/*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    open(f"{venv}/validation_image.png", "wb").write(z.read("iiif_validator/validation_image.png"))
+PY
+  fi
+  export IIIF_VALIDATE="$PWD/$venv/bin/iiif-validate.py"
+  export IIIF_TEST_IMAGE="$PWD/$venv/validation_image.png"
+}

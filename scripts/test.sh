@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/services.sh
 
+ensure_build_tools
 ensure_postgres
 ensure_mosquitto
 ensure_chromium
@@ -17,4 +18,7 @@ cargo test --workspace --locked
 
 echo "== browser journeys (headless Chromium)"
 cargo build --locked -p vitrine
+
+echo "== IIIF Image API validator (level 2)"
+scripts/iiif_validate.sh target/debug/vitrine
 node --test --test-concurrency=1 tests/e2e/

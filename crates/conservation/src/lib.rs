@@ -18,7 +18,6 @@ pub mod rules;
 pub mod science;
 pub mod service;
 pub mod simulator;
-mod sql;
 pub mod store;
 
 pub use service::{Conservation, SeriesData, Settings, Writer};

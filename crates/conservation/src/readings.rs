@@ -17,7 +17,7 @@ use vitrine_kernel::{Db, Error, Result};
 
 use crate::codec::{self, Corrupt};
 use crate::rollup::{self, DAY_MS, Rollup};
-use crate::sql::{groups, stmt};
+use vitrine_kernel::sql::{groups, stmt};
 
 /// A series: one metric of one sensor.
 pub type SeriesId = i64;

@@ -11,7 +11,7 @@ use crate::model::{
     Calibration, CalibrationInput, Placement, SensorInput, SensorStatus, TargetInput, ms_time,
 };
 use crate::rules::{Command, Op, Rule, RuleInput, State};
-use crate::sql::stmt;
+use vitrine_kernel::sql::stmt;
 
 /// This domain's schema steps.
 pub const MIGRATIONS: &[Migration] = &[

@@ -76,6 +76,10 @@ impl Role {
             CatalogueDelete | ConfidentialRead => matches!(self, Role::Admin | Role::Registrar),
             UsersManage | SystemManage => self == Role::Admin,
             EnvironmentEdit | ReadingsWrite => matches!(self, Role::Admin | Role::Conservator),
+            MediaEdit => matches!(
+                self,
+                Role::Admin | Role::Registrar | Role::Curator | Role::Media
+            ),
         }
     }
 }
@@ -107,6 +111,8 @@ pub enum Permission {
     EnvironmentEdit,
     /// Send sensor readings (gateways, logger imports).
     ReadingsWrite,
+    /// Add images to the media library, describe them, set their rights and link them to objects.
+    MediaEdit,
 }
 
 /// A signed-in person.
@@ -194,6 +200,7 @@ fn describe(p: Permission) -> &'static str {
         Permission::EnvironmentRead => "see the environment monitoring",
         Permission::EnvironmentEdit => "change sensors, targets and control rules",
         Permission::ReadingsWrite => "send sensor readings",
+        Permission::MediaEdit => "add or change images in the media library",
     }
 }
 

@@ -71,6 +71,15 @@ pub enum Error {
     /// The service cannot answer right now (503), e.g. the search index is being built.
     #[error("{0}")]
     Unavailable(String),
+    /// The upload is bigger than allowed (413).
+    #[error("{0}")]
+    TooLarge(String),
+    /// A file of a kind this museum does not take (415).
+    #[error("{0}")]
+    UnsupportedMedia(String),
+    /// The disk is full: nothing was stored (507).
+    #[error("{0}")]
+    StorageFull(String),
     /// Anything else that is our fault.
     #[error("internal error: {0}")]
     Internal(String),

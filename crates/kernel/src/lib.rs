@@ -13,6 +13,7 @@ pub mod ids;
 pub mod langtext;
 pub mod migrate;
 pub mod outbox;
+pub mod sql;
 
 pub use auth::{Actor, Permission, Principal, Role};
 pub use db::Db;

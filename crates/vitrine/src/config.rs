@@ -45,6 +45,15 @@ pub struct Config {
     pub mqtt_topic: String,
     /// MQTT client id (fixed, so the broker keeps unacknowledged readings across restarts).
     pub mqtt_client_id: String,
+    /// The site's public base URL (`https://museum.example`), used in IIIF ids and
+    /// manifests; unset uses the request's (forwarded) host.
+    pub public_base_url: Option<String>,
+    /// Largest image accepted, in megapixels.
+    pub media_max_megapixels: u64,
+    /// Largest image upload, in bytes.
+    pub max_upload_bytes: usize,
+    /// Memory for rendered IIIF answers, in MiB.
+    pub image_cache_mb: u64,
 }
 
 /// The keys a `VITRINE_*` environment variable may set.
@@ -83,6 +92,10 @@ impl Default for Config {
             mqtt_url: None,
             mqtt_topic: "vitrine/sensors/+".into(),
             mqtt_client_id: "vitrine".into(),
+            public_base_url: None,
+            media_max_megapixels: 500,
+            max_upload_bytes: 2 << 30,
+            image_cache_mb: 256,
         }
     }
 }

@@ -4,6 +4,7 @@ mod bench;
 mod bench_http;
 mod config;
 mod demo;
+mod media_cli;
 mod museum;
 mod simulate;
 
@@ -31,7 +32,7 @@ struct Cli {
 
 /// Where the museum lives.
 #[derive(Args, Clone)]
-struct Where {
+pub(crate) struct Where {
     /// Data directory (SQLite database and files).
     #[arg(long, env = "VITRINE_DATA", value_name = "DIR")]
     data: Option<PathBuf>,
@@ -145,6 +146,11 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         repeat: usize,
     },
+    /// The media library: import images, check fixity, remake pyramids.
+    Media {
+        #[command(subcommand)]
+        action: media_cli::MediaCommand,
+    },
     /// Bring the database schema up to date and exit.
     Migrate {
         #[command(flatten)]
@@ -174,7 +180,7 @@ enum UserCommand {
     },
 }
 
-fn load(at: &Where, listen: Option<SocketAddr>) -> anyhow::Result<Config> {
+pub(crate) fn load(at: &Where, listen: Option<SocketAddr>) -> anyhow::Result<Config> {
     Config::load(
         at.config.as_deref(),
         Overrides {
@@ -238,7 +244,10 @@ async fn serve(
         Some(backfill) => simulated(&museum, &conservation, backfill, true).await?,
         None => None,
     };
-    let app = vitrine_web::router(museum.app(cfg, search, conservation.clone()));
+    let media = museum.media(cfg)?;
+    let worker = media.spawn_worker();
+    let media_follower = media.spawn_follower();
+    let app = vitrine_web::router(museum.app(cfg, search, conservation.clone(), media));
     let listener = TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
@@ -250,7 +259,16 @@ async fn serve(
         .with_graceful_shutdown(shutdown())
         .await?;
     flusher.abort();
-    for task in [simulator, mqtt, Some(controller)].into_iter().flatten() {
+    for task in [
+        simulator,
+        mqtt,
+        Some(controller),
+        Some(worker),
+        Some(media_follower),
+    ]
+    .into_iter()
+    .flatten()
+    {
         task.abort();
     }
     // Fold what is in memory into day rows now (it is durable either way).
@@ -388,6 +406,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             c.readings().flush().await?;
             Ok(())
         }
+        Command::Media { action } => media_cli::run(action).await,
         Command::Reindex { at } => {
             let cfg = load(&at, None)?;
             let museum = Museum::open(&cfg).await?;

@@ -7,6 +7,7 @@ use vitrine_conservation::{Conservation, Settings};
 use vitrine_kernel::accounts::Accounts;
 use vitrine_kernel::migrate::{self, KERNEL_MIGRATIONS};
 use vitrine_kernel::{Db, LangText};
+use vitrine_media::{Media, Settings as MediaSettings};
 use vitrine_search::Search;
 use vitrine_web::{AppState, WebConfig};
 
@@ -23,11 +24,12 @@ pub struct Museum {
 }
 
 /// Every domain's migrations, in dependency order.
-pub const ALL_MIGRATIONS: [&[migrate::Migration]; 4] = [
+pub const ALL_MIGRATIONS: [&[migrate::Migration]; 5] = [
     KERNEL_MIGRATIONS,
     vitrine_collections::MIGRATIONS,
     vitrine_search::MIGRATIONS,
     vitrine_conservation::store::MIGRATIONS,
+    vitrine_media::MIGRATIONS,
 ];
 
 impl Museum {
@@ -76,19 +78,47 @@ impl Museum {
         Ok(Conservation::open(self.db.clone(), self.collections.clone(), settings).await?)
     }
 
+    /// Opens the media library (`DATA/media`).
+    pub fn media(&self, cfg: &Config) -> anyhow::Result<Media> {
+        let settings = MediaSettings {
+            max_pixels: cfg.media_max_megapixels.max(1) * 1_000_000,
+            cache_bytes: cfg.image_cache_mb << 20,
+            public_base: cfg
+                .public_base_url
+                .as_deref()
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+                .filter(|u| !u.is_empty()),
+            ..MediaSettings::default()
+        };
+        Ok(Media::open(
+            self.db.clone(),
+            self.collections.clone(),
+            cfg.data.join("media"),
+            settings,
+        )?)
+    }
+
     /// The web application over this museum.
-    pub fn app(&self, cfg: &Config, search: Search, conservation: Conservation) -> AppState {
+    pub fn app(
+        &self,
+        cfg: &Config,
+        search: Search,
+        conservation: Conservation,
+        media: Media,
+    ) -> AppState {
         let web = WebConfig {
             secure_cookies: cfg.secure_cookies,
             max_body_bytes: cfg.max_body_bytes,
             museum_name: LangText::zh_en(&cfg.museum_name_zh, &cfg.museum_name_en),
             max_ingest_bytes: cfg.max_ingest_bytes,
+            max_upload_bytes: cfg.max_upload_bytes,
         };
         AppState::new(
             self.collections.clone(),
             self.accounts.clone(),
             search,
             conservation,
+            media,
             web,
         )
     }

@@ -136,6 +136,20 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/ingest-tokens/{id}",
             delete(api::environment::revoke_token),
         )
+        .route("/api/v1/media/reprocess", post(api::media::reprocess))
+        .route(
+            "/api/v1/media/{id}",
+            get(api::media::get).put(api::media::put),
+        )
+        .route("/api/v1/media/{id}/objects", post(api::media::link))
+        .route(
+            "/api/v1/media/{id}/objects/{object}",
+            delete(api::media::unlink),
+        )
+        .route(
+            "/api/v1/objects/{id}/media",
+            get(api::media::object_media).put(api::media::arrange),
+        )
         .route("/api/openapi.json", get(openapi::json))
         .route("/api/docs", get(openapi::docs));
     // Reading batches are larger than forms; their own limit applies (gzip bodies are
@@ -149,9 +163,17 @@ pub fn router(state: AppState) -> Router {
             post(api::environment::logger_import),
         )
         .layer(DefaultBodyLimit::max(state.cfg.max_ingest_bytes));
+    let uploads = Router::new()
+        .route(
+            "/api/v1/media",
+            get(api::media::list).post(api::media::upload),
+        )
+        .layer(DefaultBodyLimit::max(state.cfg.max_upload_bytes));
     Router::new()
         .merge(api)
         .merge(ingest)
+        .merge(uploads)
+        .merge(iiif_routes())
         .route("/metrics", get(metrics::metrics))
         .merge(pages::routes())
         .merge(public::routes())
@@ -176,6 +198,40 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The IIIF endpoints: every answer (errors too) allows any origin.
+fn iiif_routes() -> Router<AppState> {
+    use api::iiif;
+    Router::new()
+        .route(
+            "/iiif/3/manifest/{id}",
+            get(iiif::manifest).options(iiif::preflight),
+        )
+        .route(
+            "/iiif/3/collection/{dept}",
+            get(iiif::collection).options(iiif::preflight),
+        )
+        .route(
+            "/iiif/3/{identifier}",
+            get(iiif::redirect).options(iiif::preflight),
+        )
+        .route(
+            "/iiif/3/{identifier}/info.json",
+            get(iiif::info).options(iiif::preflight),
+        )
+        .route(
+            "/iiif/3/{identifier}/{region}/{size}/{rotation}/{quality}",
+            get(iiif::image).options(iiif::preflight),
+        )
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("Link, ETag, Last-Modified"),
+        ))
 }
 
 async fn healthz(State(st): State<AppState>) -> Response {

@@ -116,6 +116,19 @@ impl From<Error> for Problem {
             Error::RateLimited { .. } => {
                 Problem::new(StatusCode::TOO_MANY_REQUESTS, "rate-limited", detail)
             }
+            Error::TooLarge(_) => {
+                Problem::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail).field("file")
+            }
+            Error::UnsupportedMedia(_) => Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media",
+                detail,
+            )
+            .field("file"),
+            Error::StorageFull(_) => {
+                tracing::error!(error = %detail, "storage full");
+                Problem::new(StatusCode::INSUFFICIENT_STORAGE, "storage-full", detail)
+            }
             Error::Db(_) | Error::Internal(_) => {
                 tracing::error!(error = %detail, "internal error");
                 Problem::new(

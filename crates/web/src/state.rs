@@ -6,6 +6,7 @@ use vitrine_collections::Collections;
 use vitrine_conservation::Conservation;
 use vitrine_kernel::LangText;
 use vitrine_kernel::accounts::Accounts;
+use vitrine_media::Media;
 use vitrine_search::Search;
 
 use crate::i18n::I18n;
@@ -21,6 +22,8 @@ pub struct WebConfig {
     pub museum_name: LangText,
     /// Largest reading batch (line protocol or JSON) after decompression, in bytes.
     pub max_ingest_bytes: usize,
+    /// Largest image upload, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for WebConfig {
@@ -30,6 +33,7 @@ impl Default for WebConfig {
             max_body_bytes: 1024 * 1024,
             museum_name: LangText::zh_en("岭南省博物馆", "Lingnan Provincial Museum"),
             max_ingest_bytes: 32 * 1024 * 1024,
+            max_upload_bytes: 2 << 30,
         }
     }
 }
@@ -45,6 +49,8 @@ pub struct AppState {
     pub search: Search,
     /// Environment monitoring.
     pub conservation: Conservation,
+    /// Media library and IIIF.
+    pub media: Media,
     /// Settings.
     pub cfg: Arc<WebConfig>,
     /// Interface strings.
@@ -58,6 +64,7 @@ impl AppState {
         accounts: Accounts,
         search: Search,
         conservation: Conservation,
+        media: Media,
         cfg: WebConfig,
     ) -> Self {
         AppState {
@@ -65,6 +72,7 @@ impl AppState {
             accounts,
             search,
             conservation,
+            media,
             cfg: Arc::new(cfg),
             i18n: Arc::new(I18n::load()),
         }

@@ -2,7 +2,9 @@
 
 pub mod authorities;
 pub mod environment;
+pub mod iiif;
 pub mod ingest;
+pub mod media;
 pub mod objects;
 pub mod openapi;
 pub mod public;

@@ -28,6 +28,7 @@ pub struct Site {
 impl Drop for Site {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.index_dir);
+        let _ = std::fs::remove_dir_all(self.index_dir.with_extension("media"));
     }
 }
 
@@ -42,6 +43,7 @@ pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
         vitrine_collections::MIGRATIONS,
         vitrine_search::MIGRATIONS,
         vitrine_conservation::store::MIGRATIONS,
+        vitrine_media::MIGRATIONS,
     ])
     .await
     {
@@ -71,11 +73,19 @@ pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
         )
         .await
         .unwrap();
+        let media = vitrine_media::Media::open(
+            t.db.clone(),
+            collections.clone(),
+            dir.with_extension("media"),
+            vitrine_media::Settings::default(),
+        )
+        .unwrap();
         let state = AppState::new(
             collections,
             accounts,
             search.clone(),
             conservation,
+            media,
             cfg.clone(),
         );
         out.push(Site {

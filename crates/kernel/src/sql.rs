@@ -1,4 +1,4 @@
-//! Raw SQL for the readings store, where measured faster than the query builder: written
+//! Raw SQL, where measured faster or plainer than the query builder: written
 //! once with `?` placeholders and numbered (`$1`) for PostgreSQL.
 
 use sea_orm::{DbBackend, Statement, Value};
