@@ -57,7 +57,7 @@ pub struct Config {
 }
 
 /// The keys a `VITRINE_*` environment variable may set.
-const SETTINGS: [&str; 14] = [
+const SETTINGS: [&str; 18] = [
     "data",
     "listen",
     "database_url",
@@ -72,6 +72,10 @@ const SETTINGS: [&str; 14] = [
     "mqtt_url",
     "mqtt_topic",
     "mqtt_client_id",
+    "public_base_url",
+    "media_max_megapixels",
+    "max_upload_bytes",
+    "image_cache_mb",
 ];
 
 impl Default for Config {
