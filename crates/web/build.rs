@@ -14,6 +14,7 @@ fn main() {
         "node_modules/htmx.org/dist/htmx.min.js",
         "node_modules/swagger-ui-dist/swagger-ui-bundle.js",
         "node_modules/echarts/dist/echarts.min.js",
+        "node_modules/openseadragon/build/openseadragon/openseadragon.min.js",
     ];
     if needed.iter().all(|f| web.join(f).exists()) {
         return;

@@ -21,6 +21,14 @@ impl fmt::Display for BadRequest {
 
 impl std::error::Error for BadRequest {}
 
+/// An identifier as one URL path segment: a slash stays inside it as `%2F`, as the Image
+/// API asks.
+pub fn encode_identifier(id: &str) -> String {
+    id.replace('%', "%25")
+        .replace('/', "%2F")
+        .replace(':', "%3A")
+}
+
 fn bad(field: &'static str, message: impl Into<String>) -> BadRequest {
     BadRequest {
         field,

@@ -13,6 +13,6 @@ pub mod serve;
 pub mod service;
 pub mod store;
 
-pub use model::{Access, Asset, Description, Status};
+pub use model::{Access, Asset, Description, Status, Thumb};
 pub use service::{ImportOptions, Ingested, Media, Settings, Source};
 pub use store::MIGRATIONS;

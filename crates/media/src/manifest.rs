@@ -7,6 +7,7 @@ use vitrine_collections::model::Department;
 use vitrine_collections::projection::PublicObject;
 use vitrine_kernel::{Actor, Error, LangText, Result};
 
+use crate::iiif::encode_identifier;
 use crate::model::{Access, Asset};
 use crate::service::Media;
 use crate::store;
@@ -132,7 +133,7 @@ pub fn manifest(base: &str, object: &PublicObject, images: &[Asset], thumbnail_p
 }
 
 fn service(base: &str, a: &Asset) -> Value {
-    json!([{"id": format!("{base}/iiif/3/{}", a.identifier), "type": "ImageService3", "profile": "level2"}])
+    json!([{"id": format!("{base}/iiif/3/{}", encode_identifier(&a.identifier)), "type": "ImageService3", "profile": "level2"}])
 }
 
 /// The size of `full/!t,t` for an image.
@@ -151,7 +152,7 @@ fn confined(a: &Asset, t: u32) -> (u32, u32) {
 fn thumbnail(base: &str, a: &Asset, t: u32) -> Value {
     let (w, h) = confined(a, t);
     json!({
-        "id": format!("{base}/iiif/3/{}/full/{w},{h}/0/default.jpg", a.identifier),
+        "id": format!("{base}/iiif/3/{}/full/{w},{h}/0/default.jpg", encode_identifier(&a.identifier)),
         "type": "Image",
         "format": "image/jpeg",
         "width": w,
@@ -168,7 +169,7 @@ fn canvas(base: &str, manifest: &str, n: usize, a: &Asset, t: u32) -> Value {
         thumbnail(base, a, t)
     } else {
         json!({
-            "id": format!("{base}/iiif/3/{}/full/max/0/default.jpg", a.identifier),
+            "id": format!("{base}/iiif/3/{}/full/max/0/default.jpg", encode_identifier(&a.identifier)),
             "type": "Image",
             "format": "image/jpeg",
             "width": w,

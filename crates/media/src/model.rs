@@ -136,6 +136,47 @@ pub struct Asset {
     pub created_by: String,
 }
 
+/// The primary image of an object, for thumbnails in lists and search results.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct Thumb {
+    /// The IIIF identifier.
+    pub identifier: String,
+    /// Full width.
+    pub width: u32,
+    /// Full height.
+    pub height: u32,
+}
+
+impl Thumb {
+    /// A IIIF URL of the image fitted in a `px` square (what lists and cards show).
+    pub fn url(&self, px: u32) -> String {
+        thumb_url(&self.identifier, self.width, self.height, px)
+    }
+}
+
+/// A IIIF URL of an image fitted in a `px` square; an image already smaller is sent as it
+/// is (the Image API refuses to enlarge without `^`).
+pub fn thumb_url(identifier: &str, width: u32, height: u32, px: u32) -> String {
+    let id = crate::iiif::encode_identifier(identifier);
+    if width <= px && height <= px {
+        format!("/iiif/3/{id}/full/max/0/default.jpg")
+    } else {
+        format!("/iiif/3/{id}/full/!{px},{px}/0/default.jpg")
+    }
+}
+
+impl Asset {
+    /// A IIIF URL of this image fitted in a `px` square.
+    pub fn thumb_url(&self, px: u32) -> String {
+        thumb_url(
+            &self.identifier,
+            self.technical.width,
+            self.technical.height,
+            px,
+        )
+    }
+}
+
 /// What a person says about an image: caption, photographer, date, view and rights.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]

@@ -19,7 +19,7 @@ use vitrine_kernel::{Actor, Db, Error, Permission, Result};
 
 use crate::iiif::Limits;
 use crate::master::{self, Refusal};
-use crate::model::{self, Access, Asset, Description, Link, Status, rights_cap};
+use crate::model::{self, Access, Asset, Description, Link, Status, Thumb, rights_cap};
 use crate::pyramid::{self, Pyramid};
 use crate::raster::Raster;
 use crate::serve::Serving;
@@ -622,7 +622,8 @@ impl Media {
     }
 
     /// The images of an object the caller may see, in order (public callers: only images
-    /// the public may see, of a public object).
+    /// the public may see, of a public object). Staff see every object each image shows;
+    /// the public sees only this object's link (its position and whether it is primary).
     pub async fn object_images(&self, actor: &Actor, object_id: Uuid) -> Result<Vec<Asset>> {
         let staff = actor.can(Permission::CatalogueRead);
         if !staff {
@@ -630,14 +631,53 @@ impl Media {
             self.inner.collections.get_public_object(object_id).await?;
         }
         let rows = store::object_assets(self.inner.db.conn(), object_id).await?;
+        if staff {
+            return self
+                .with_links(rows.into_iter().map(|(r, _)| r).collect())
+                .await;
+        }
         let mut out = Vec::new();
-        for (row, _) in rows {
-            let a = asset(row, Vec::new());
-            if staff || (a.public_access != Access::Closed && a.status == Status::Ready) {
+        for (position, (row, primary)) in rows.into_iter().enumerate() {
+            let own = Link {
+                object_id,
+                object_number: String::new(),
+                title: Default::default(),
+                position: position as i64 + 1,
+                primary,
+            };
+            let a = asset(row, vec![own]);
+            if a.public_access != Access::Closed && a.status == Status::Ready {
                 out.push(a);
             }
         }
         Ok(out)
+    }
+
+    /// The primary image of each object that has one the caller may see (the public: ready
+    /// images of public objects that are not closed to it), for lists and search results.
+    pub async fn thumbnails(
+        &self,
+        actor: &Actor,
+        object_ids: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, Thumb>> {
+        let staff = actor.can(Permission::CatalogueRead);
+        let rows = store::primaries(self.inner.db.conn(), object_ids).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, r)| {
+                r.status == Status::Ready && (staff || public_access(r) != Access::Closed)
+            })
+            .map(|(object, r)| {
+                (
+                    object,
+                    Thumb {
+                        identifier: r.identifier,
+                        width: r.technical.width,
+                        height: r.technical.height,
+                    },
+                )
+            })
+            .collect())
     }
 
     /// Checks every master against its SHA-256; `progress(done, total)` after each.

@@ -393,6 +393,32 @@ pub async fn object_assets(
         .collect()
 }
 
+/// The primary image of each of these objects that has one, with whether the object is
+/// public (so what the public may see of it can be worked out).
+pub async fn primaries(
+    c: &impl ConnectionTrait,
+    object_ids: &[Uuid],
+) -> Result<Vec<(Uuid, AssetRow)>> {
+    if object_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; object_ids.len()].join(",");
+    let rows = c
+        .query_all_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "SELECT {COLS}, om.object_id AS for_object FROM object_media om \
+                 JOIN media_assets a ON a.id = om.asset_id \
+                 WHERE om.is_primary AND om.object_id IN ({marks})"
+            ),
+            object_ids.iter().map(|i| (*i).into()).collect(),
+        ))
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("", "for_object")?, row(r)?)))
+        .collect()
+}
+
 /// Links an asset to an object at the end of its images (primary when it is the first).
 pub async fn link(c: &impl ConnectionTrait, object_id: Uuid, asset_id: Uuid) -> Result<bool> {
     let b = c.get_database_backend();

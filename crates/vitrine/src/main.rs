@@ -64,6 +64,9 @@ enum Command {
         /// Number of catalogue records to generate.
         #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=2_000_000))]
         objects: u32,
+        /// Number of objects the demo photographs (drawn images through the media library).
+        #[arg(long, default_value_t = 24, value_parser = clap::value_parser!(u32).range(0..=200))]
+        images: u32,
         /// Seed of the generator (same seed, same museum).
         #[arg(long, default_value_t = 1)]
         seed: u64,
@@ -333,6 +336,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             at,
             listen,
             objects,
+            images,
             seed,
             demo_password,
             no_serve,
@@ -342,7 +346,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let cfg = load(&at, listen)?;
             let backfill = simulate::parse_span(&backfill)?;
             let museum = Museum::open(&cfg).await?;
-            demo::ensure(&museum, objects, seed, &demo_password).await?;
+            if demo::ensure(&museum, objects, seed, &demo_password).await? {
+                let media = museum.media(&cfg)?;
+                let n = demo::images::ensure(&media, &museum.collections, images as usize, seed)
+                    .await?;
+                if n > 0 {
+                    println!("{n} demo objects photographed (media library, IIIF).");
+                }
+            }
             match (no_serve, no_simulate) {
                 (true, true) => Ok(()),
                 (true, false) => {

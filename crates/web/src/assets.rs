@@ -43,6 +43,16 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         include_bytes!("../static/environment.js"),
     ),
     (
+        "media.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/media.js"),
+    ),
+    (
+        "openseadragon.min.js",
+        "text/javascript; charset=utf-8",
+        npm!("openseadragon/build/openseadragon/openseadragon.min.js"),
+    ),
+    (
         "echarts.min.js",
         "text/javascript; charset=utf-8",
         npm!("echarts/dist/echarts.min.js"),

@@ -168,6 +168,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/media",
             get(api::media::list).post(api::media::upload),
         )
+        .route("/staff/media/upload", post(pages::media::upload))
         .layer(DefaultBodyLimit::max(state.cfg.max_upload_bytes));
     Router::new()
         .merge(api)

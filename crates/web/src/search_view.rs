@@ -1,7 +1,7 @@
 //! What the staff and public search pages show, built once for both: the box, the facet
 //! sidebar with links that add or remove a value, the hits and the next-page link.
 
-use vitrine_kernel::Error;
+use vitrine_kernel::{Actor, Error};
 use vitrine_search::engine::{Hit, SearchResults};
 use vitrine_search::facets::FACETS;
 use vitrine_search::request::{SearchRequest, Sort};
@@ -58,6 +58,8 @@ pub struct SearchView {
     pub error: Option<String>,
     /// Whether any filter is set (offers "clear").
     pub filtered: bool,
+    /// The primary image of hits that have one the caller may see.
+    pub thumbs: std::collections::HashMap<uuid::Uuid, vitrine_media::Thumb>,
 }
 
 fn encode(pairs: &[(String, String)]) -> String {
@@ -158,7 +160,19 @@ impl SearchView {
             filtered: !req.filters.facets.is_empty()
                 || req.filters.year_from.is_some()
                 || req.filters.year_to.is_some(),
+            thumbs: Default::default(),
         }
+    }
+
+    /// Adds the thumbnails of the hits the caller may see (none if the library cannot
+    /// answer: the hits still show).
+    pub async fn with_thumbs(mut self, media: &vitrine_media::Media, actor: &Actor) -> SearchView {
+        let ids: Vec<uuid::Uuid> = self.hits.iter().map(|h| h.id).collect();
+        match media.thumbnails(actor, &ids).await {
+            Ok(t) => self.thumbs = t,
+            Err(e) => tracing::warn!(error = %e, "thumbnails of search hits"),
+        }
+        self
     }
 
     /// The view of a request that could not be read at all.

@@ -4,12 +4,9 @@
 
 mod common;
 
-use std::time::Duration;
-
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
-use common::{Site, object, sites};
-use serde_json::{Value, json};
+use axum::http::StatusCode;
+use common::{object, sites};
+use serde_json::json;
 use vitrine_media::iiif::Format;
 use vitrine_media::raster::Raster;
 
@@ -26,47 +23,15 @@ fn png() -> Vec<u8> {
     vitrine_media::render::encode(&r, Format::Png).unwrap()
 }
 
-async fn upload(site: &Site, token: &str, query: &str, bytes: Vec<u8>) -> common::Reply {
-    let req = Request::builder()
-        .method("POST")
-        .uri(format!("/api/v1/media?{query}"))
-        .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .header(header::CONTENT_TYPE, "application/octet-stream")
-        .body(Body::from(bytes))
-        .unwrap();
-    site.send(req).await
-}
-
-async fn ready(site: &Site, token: &str, id: &str) -> Value {
-    for _ in 0..200 {
-        let r = site
-            .call(
-                "GET",
-                &format!("/api/v1/media/{id}"),
-                Some(token),
-                None,
-                &[],
-            )
-            .await;
-        let a = r.json();
-        if a["status"] == "ready" {
-            return a;
-        }
-        assert_ne!(a["status"], "failed", "{a}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("pyramid never became ready");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_become_iiif_images_the_public_sees_only_through_public_objects() {
     for site in sites().await {
         let media = site.token("media").await;
         let viewer = site.token("viewer").await;
-        let r = upload(&site, &viewer, "name=a.png", png()).await;
+        let r = common::upload(&site, &viewer, "name=a.png", png()).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "viewers may not upload");
 
-        let r = upload(&site, &media, "name=vase.png&caption_en=Front%20view&rights=https://creativecommons.org/licenses/by/4.0", png()).await;
+        let r = common::upload(&site, &media, "name=vase.png&caption_en=Front%20view&rights=https://creativecommons.org/licenses/by/4.0", png()).await;
         assert_eq!(
             r.status,
             StatusCode::CREATED,
@@ -82,11 +47,11 @@ async fn uploads_become_iiif_images_the_public_sees_only_through_public_objects(
         assert_eq!(a["technical"]["width"], 700);
         assert_eq!(a["rights"], "http://creativecommons.org/licenses/by/4.0/");
         assert_eq!(a["sha256"].as_str().unwrap().len(), 64);
-        let a = ready(&site, &media, &id).await;
+        let a = common::media_ready(&site, &media, &id).await;
         assert_eq!(a["public_access"], "closed", "not on any public object yet");
 
         // The same bytes again: the existing image, nothing new stored.
-        let again = upload(&site, &media, "name=copy.png", png()).await;
+        let again = common::upload(&site, &media, "name=copy.png", png()).await;
         assert_eq!(again.status, StatusCode::OK);
         assert_eq!(again.json()[0]["duplicate"], true);
         assert_eq!(again.json()[0]["asset"]["id"], id.as_str());
@@ -270,33 +235,33 @@ async fn bad_files_are_refused_and_nothing_is_kept() {
     for site in sites().await {
         let media = site.token("media").await;
         // Named .jpg, holds a PNG.
-        upload(&site, &media, "name=photo.jpg", png())
+        common::upload(&site, &media, "name=photo.jpg", png())
             .await
             .problem(422, "file");
         // Truncated.
         let mut cut = png();
         cut.truncate(cut.len() / 3);
-        upload(&site, &media, "name=cut.png", cut)
+        common::upload(&site, &media, "name=cut.png", cut)
             .await
             .problem(422, "file");
         // Not an image we keep.
-        upload(&site, &media, "name=a.gif", b"GIF89a....".to_vec())
+        common::upload(&site, &media, "name=a.gif", b"GIF89a....".to_vec())
             .await
             .problem(415, "file");
-        upload(&site, &media, "name=empty.png", Vec::new())
+        common::upload(&site, &media, "name=empty.png", Vec::new())
             .await
             .problem(415, "file");
         // A header claiming 100000 × 100000 pixels.
         let mut bomb = png();
         bomb[16..20].copy_from_slice(&100_000u32.to_be_bytes());
         bomb[20..24].copy_from_slice(&100_000u32.to_be_bytes());
-        let r = upload(&site, &media, "name=bomb.png", bomb).await;
+        let r = common::upload(&site, &media, "name=bomb.png", bomb).await;
         assert!(matches!(r.status.as_u16(), 413 | 422), "{}", r.text());
         // Unknown fields and bad rights name the field.
-        upload(&site, &media, "name=a.png&colour=red", png())
+        common::upload(&site, &media, "name=a.png&colour=red", png())
             .await
             .problem(400, "colour");
-        upload(
+        common::upload(
             &site,
             &media,
             "name=a.png&rights=all%20rights%20reserved",

@@ -4,42 +4,7 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, header};
-use common::{PASSWORD, Site, object, sites};
-
-async fn login(s: &Site, user: &str) -> String {
-    let req = Request::builder()
-        .method("POST")
-        .uri("/staff/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header("sec-fetch-site", "same-origin")
-        .body(Body::from(format!(
-            "username={user}&password={}&next=%2Fstaff%2Fobjects",
-            PASSWORD.replace(' ', "+")
-        )))
-        .unwrap();
-    let r = s.send(req).await;
-    assert_eq!(r.status.as_u16(), 303, "{}", r.text());
-    assert_eq!(r.header("location"), "/staff/objects");
-    let cookie = r.header("set-cookie");
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
-        "{cookie}"
-    );
-    cookie.split(';').next().unwrap().to_owned()
-}
-
-fn page(method: &str, uri: &str, cookie: &str, form: Option<String>, site: &str) -> Request<Body> {
-    let mut b = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::COOKIE, cookie)
-        .header("sec-fetch-site", site);
-    if form.is_some() {
-        b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    }
-    b.body(form.map(Body::from).unwrap_or_else(Body::empty))
-        .unwrap()
-}
+use common::{object, page, sites};
 
 fn enc(s: &str) -> String {
     vitrine_collections::query::percent(s)
@@ -64,7 +29,7 @@ async fn staff_pages_need_sign_in_and_refuse_cross_site_posts() {
             )
             .await;
         assert_eq!(bad.status.as_u16(), 401);
-        let cookie = login(&s, "curator").await;
+        let cookie = s.login("curator").await;
         for path in [
             "/staff",
             "/staff/objects",
@@ -122,7 +87,7 @@ async fn the_form_keeps_edits_on_errors_and_shows_conflicts() {
             .await
             .json();
         let id = rec["id"].as_str().unwrap();
-        let cookie = login(&s, "curator").await;
+        let cookie = s.login("curator").await;
         let edit = s
             .send(page(
                 "GET",
@@ -255,7 +220,7 @@ async fn public_pages_are_bilingual() {
 #[tokio::test]
 async fn administrators_manage_accounts_in_the_browser_and_others_cannot() {
     for s in sites().await {
-        let cookie = login(&s, "curator").await;
+        let cookie = s.login("curator").await;
         let r = s
             .send(page("GET", "/staff/users", &cookie, None, "same-origin"))
             .await;
@@ -273,7 +238,7 @@ async fn administrators_manage_accounts_in_the_browser_and_others_cannot() {
             .await;
         assert_eq!(r.status.as_u16(), 403);
 
-        let admin = login(&s, "admin").await;
+        let admin = s.login("admin").await;
         let r = s
             .send(page("GET", "/staff/users", &admin, None, "same-origin"))
             .await;

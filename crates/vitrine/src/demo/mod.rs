@@ -3,6 +3,7 @@
 //! buildings, galleries, storerooms and showcases later monitoring will use.
 
 pub(crate) mod authorities;
+pub(crate) mod images;
 mod objects;
 pub(crate) mod rng;
 mod vocab;
@@ -20,12 +21,13 @@ use rng::Rng;
 /// writer free for other work in between.
 const BATCH: usize = 2000;
 
-/// Generates the demo museum unless the database already holds one (any account).
-pub async fn ensure(m: &Museum, objects: u32, seed: u64, password: &str) -> anyhow::Result<()> {
+/// Generates the demo museum unless the database already holds one (any account); true
+/// when it made one.
+pub async fn ensure(m: &Museum, objects: u32, seed: u64, password: &str) -> anyhow::Result<bool> {
     if m.accounts.count_users().await? > 0 {
         println!("This museum already exists; serving it as it is.");
         print_accounts(password, false);
-        return Ok(());
+        return Ok(false);
     }
     let started = Instant::now();
     let sys = Actor::System("demo");
@@ -62,7 +64,7 @@ pub async fn ensure(m: &Museum, objects: u32, seed: u64, password: &str) -> anyh
         started.elapsed().as_secs_f64()
     );
     print_accounts(password, true);
-    Ok(())
+    Ok(true)
 }
 
 fn print_accounts(password: &str, fresh: bool) {

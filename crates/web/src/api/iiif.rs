@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 use vitrine_kernel::Error;
+use vitrine_media::iiif::encode_identifier;
 
 use crate::extract::Caller;
 use crate::problem::ApiResult;
@@ -44,13 +45,6 @@ pub fn base_url(st: &AppState, headers: &HeaderMap) -> String {
         })
         .unwrap_or("localhost");
     format!("{proto}://{host}")
-}
-
-/// An identifier as it appears inside a URL (a slash stays inside it as %2F).
-pub fn encode_identifier(id: &str) -> String {
-    id.replace('%', "%25")
-        .replace('/', "%2F")
-        .replace(':', "%3A")
 }
 
 fn http_date(t: DateTime<Utc>) -> String {

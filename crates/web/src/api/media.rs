@@ -265,7 +265,7 @@ impl UploadFields {
                     )])
                 })?)
             }
-            "object" | "identifier" | "name" | "lang" => {}
+            "object" | "identifier" | "name" | "lang" | "back" => {}
             other => {
                 return Err(Error::InvalidParameters(vec![FieldError::new(
                     other,
@@ -286,6 +286,18 @@ pub async fn upload(
     Caller(actor): Caller,
     req: Request,
 ) -> ApiResult<Response> {
+    let results = receive(&st, &actor, req).await?;
+    let status = if results.iter().all(|r| r.duplicate) {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok((status, Json(results)).into_response())
+}
+
+/// Takes in every file of an upload request (multipart or raw bytes), each checked and
+/// stored before the next is read; the pyramids are made in the background.
+pub async fn receive(st: &AppState, actor: &Actor, req: Request) -> Result<Vec<Uploaded>, Error> {
     actor.require(vitrine_kernel::Permission::MediaEdit)?;
     let ctype = req
         .headers()
@@ -307,9 +319,13 @@ pub async fn upload(
             let name = field.name().unwrap_or("").to_owned();
             if name == "file" {
                 let file_name = field.file_name().unwrap_or("upload").to_owned();
+                // A browser sends an empty part when no file was chosen.
+                if file_name.is_empty() {
+                    continue;
+                }
                 let tmp = st.media.temp_file()?;
                 let path = write_stream(tmp, field.map(|c| c.map_err(|e| e.to_string()))).await?;
-                results.push(ingest(&st, &actor, path, file_name, &fields).await?);
+                results.push(ingest(st, actor, path, file_name, &fields).await?);
             } else {
                 let v = field
                     .text()
@@ -323,8 +339,7 @@ pub async fn upload(
                 "file",
                 "required",
                 "send at least one file part named “file”",
-            )])
-            .into());
+            )]));
         }
     } else {
         let mut name = "upload".to_owned();
@@ -340,14 +355,9 @@ pub async fn upload(
             .into_data_stream()
             .map(|c| c.map_err(|e| e.to_string()));
         let path = write_stream(tmp, body).await?;
-        results.push(ingest(&st, &actor, path, name, &fields).await?);
+        results.push(ingest(st, actor, path, name, &fields).await?);
     }
-    let status = if results.iter().all(|r| r.duplicate) {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok((status, Json(results)).into_response())
+    Ok(results)
 }
 
 /// Writes a body stream into a temporary file; the file is removed if anything fails.

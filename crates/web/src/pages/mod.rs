@@ -5,6 +5,7 @@ mod dashboard;
 pub mod environment;
 mod form;
 mod login;
+pub mod media;
 mod object_form;
 mod objects;
 mod search;
@@ -97,6 +98,15 @@ pub fn routes() -> Router<AppState> {
             "/staff/environment/sensors/{id}/place",
             post(environment::place),
         )
+        .route("/staff/media", get(media::library))
+        .route("/staff/media/{id}", get(media::show).post(media::describe))
+        .route("/staff/media/{id}/objects", post(media::link))
+        .route(
+            "/staff/media/{id}/objects/{object}/remove",
+            post(media::unlink),
+        )
+        .route("/staff/media/{id}/reprocess", post(media::reprocess))
+        .route("/staff/objects/{id}/images", post(media::arrange))
         .route("/staff/tokens", get(tokens::list).post(tokens::create))
         .route("/staff/tokens/{id}/revoke", post(tokens::revoke))
         .route("/staff/users", get(users::list).post(users::create))

@@ -16,12 +16,16 @@ use crate::api::parse_id;
 use crate::extract::query_pairs;
 use crate::state::AppState;
 
+/// The primary image of each listed object, by object id.
+type Thumbs = std::collections::HashMap<Uuid, vitrine_media::Thumb>;
+
 #[derive(Template)]
 #[template(path = "staff/objects.html")]
 struct ListPage<'a> {
     l: Layout<'a>,
     q: ObjectQuery,
     page: ObjectPage,
+    thumbs: Thumbs,
     /// The query string of this list without cursor (for the next-page link).
     qs: String,
 }
@@ -31,6 +35,7 @@ struct ListPage<'a> {
 struct ListRows<'a> {
     l: Layout<'a>,
     page: ObjectPage,
+    thumbs: Thumbs,
     qs: String,
 }
 
@@ -75,6 +80,11 @@ pub async fn list(
         Ok(p) => p,
         Err(e) => return error_page(&st, &user, e),
     };
+    let ids: Vec<Uuid> = page.items.iter().map(|o| o.id).collect();
+    let thumbs = match st.media.thumbnails(&actor, &ids).await {
+        Ok(t) => t,
+        Err(e) => return error_page(&st, &user, e),
+    };
     let qs = q.to_query_string();
     let l = Layout::new(
         &st,
@@ -83,9 +93,20 @@ pub async fn list(
         st.i18n.tr(user.lang).t("nav.objects"),
     );
     if is_htmx(&headers) {
-        return render(&ListRows { l, page, qs });
+        return render(&ListRows {
+            l,
+            page,
+            qs,
+            thumbs,
+        });
     }
-    render(&ListPage { l, q, page, qs })
+    render(&ListPage {
+        l,
+        q,
+        page,
+        qs,
+        thumbs,
+    })
 }
 
 #[derive(Template)]
@@ -94,6 +115,8 @@ struct ObjectPageView<'a> {
     l: Layout<'a>,
     o: ObjectRecord,
     can_edit: bool,
+    can_edit_media: bool,
+    images: Vec<vitrine_media::Asset>,
 }
 
 impl ObjectPageView<'_> {
@@ -147,8 +170,14 @@ pub async fn show(
     Staff { actor, user }: Staff,
     Path(id): Path<String>,
 ) -> Response {
-    match load(&st, &actor, &id).await {
-        Ok(o) => {
+    let res = async {
+        let o = load(&st, &actor, &id).await?;
+        let images = st.media.object_images(&actor, o.id).await?;
+        Ok::<_, Error>((o, images))
+    }
+    .await;
+    match res {
+        Ok((o, images)) => {
             let l = Layout::new(
                 &st,
                 &user,
@@ -158,6 +187,8 @@ pub async fn show(
             render(&ObjectPageView {
                 l,
                 can_edit: actor.can(Permission::CatalogueEdit),
+                can_edit_media: actor.can(Permission::MediaEdit),
+                images,
                 o,
             })
         }

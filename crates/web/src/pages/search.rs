@@ -31,6 +31,8 @@ pub async fn page(State(st): State<AppState>, Staff { actor, user }: Staff, uri:
             req.lang = user.lang;
             let r = st.search.search(&actor, &req).await;
             SearchView::new("/staff/search", tr, &req, r)
+                .with_thumbs(&st.media, &actor)
+                .await
         }
         Err(e) => SearchView::refused("/staff/search", tr, e),
     };

@@ -12,7 +12,8 @@ use vitrine_collections::ObjectPage;
 use vitrine_collections::model::Department;
 use vitrine_collections::projection::PublicObject;
 use vitrine_collections::query::ObjectQuery;
-use vitrine_kernel::{Error, Lang, LangText};
+use vitrine_kernel::{Actor, Error, Lang, LangText};
+use vitrine_media::{Access, Asset, Thumb};
 
 use crate::api::parse_id;
 use crate::extract::query_pairs;
@@ -146,11 +147,20 @@ fn list_query(uri: &Uri, limit: &str) -> Result<ObjectQuery, Error> {
     ObjectQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
+/// The primary image of each object on a page, by object id.
+type Thumbs = std::collections::HashMap<Uuid, Thumb>;
+
+async fn thumbs_of(st: &AppState, page: &ObjectPage) -> Result<Thumbs, Error> {
+    let ids: Vec<Uuid> = page.items.iter().map(|o| o.id).collect();
+    st.media.thumbnails(&Actor::Anonymous, &ids).await
+}
+
 #[derive(Template)]
 #[template(path = "public/home.html")]
 struct Home<'a> {
     l: PublicLayout<'a>,
     page: ObjectPage,
+    thumbs: Thumbs,
 }
 
 impl Home<'_> {
@@ -169,10 +179,16 @@ async fn home(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Respo
         limit: 12,
         ..Default::default()
     };
-    match st.collections.list_public_objects(&q).await {
-        Ok(page) => {
+    let res = async {
+        let page = st.collections.list_public_objects(&q).await?;
+        let thumbs = thumbs_of(&st, &page).await?;
+        Ok::<_, Error>((page, thumbs))
+    }
+    .await;
+    match res {
+        Ok((page, thumbs)) => {
             let l = layout(&st, lang, st.cfg.museum_name.best(lang).to_owned(), &uri);
-            finish(render(&Home { l, page }), lang, remember)
+            finish(render(&Home { l, page, thumbs }), lang, remember)
         }
         Err(e) => public_error(&st, lang, &uri, e),
     }
@@ -185,6 +201,7 @@ struct Collection<'a> {
     q: ObjectQuery,
     page: ObjectPage,
     qs: String,
+    thumbs: Thumbs,
 }
 
 impl Collection<'_> {
@@ -201,11 +218,12 @@ async fn collection(State(st): State<AppState>, uri: Uri, headers: HeaderMap) ->
     let res = async {
         let q = list_query(&uri, "24")?;
         let page = st.collections.list_public_objects(&q).await?;
-        Ok::<_, Error>((q, page))
+        let thumbs = thumbs_of(&st, &page).await?;
+        Ok::<_, Error>((q, page, thumbs))
     }
     .await;
     match res {
-        Ok((q, page)) => {
+        Ok((q, page, thumbs)) => {
             let l = layout(
                 &st,
                 lang,
@@ -213,7 +231,17 @@ async fn collection(State(st): State<AppState>, uri: Uri, headers: HeaderMap) ->
                 &uri,
             );
             let qs = q.to_query_string();
-            finish(render(&Collection { l, q, page, qs }), lang, remember)
+            finish(
+                render(&Collection {
+                    l,
+                    q,
+                    page,
+                    qs,
+                    thumbs,
+                }),
+                lang,
+                remember,
+            )
         }
         Err(e) => public_error(&st, lang, &uri, e),
     }
@@ -224,6 +252,8 @@ async fn collection(State(st): State<AppState>, uri: Uri, headers: HeaderMap) ->
 struct ObjectView<'a> {
     l: PublicLayout<'a>,
     o: PublicObject,
+    /// The images the public may see, in the object's order.
+    images: Vec<Asset>,
 }
 
 impl ObjectView<'_> {
@@ -240,6 +270,16 @@ impl ObjectView<'_> {
     fn opt(&self, id: &Option<Uuid>) -> String {
         id.as_ref().map(|i| self.lbl(i)).unwrap_or_default()
     }
+    /// The image deep zoom opens on: the first the public may see in full.
+    fn zoomable(&self) -> Option<&Asset> {
+        self.images.iter().find(|a| a.public_access == Access::Open)
+    }
+    fn info(&self, a: &Asset) -> String {
+        crate::pages::media::info_url(&a.identifier)
+    }
+    fn rights(&self, uri: &str) -> String {
+        crate::pages::media::rights_name(uri, self.l.tr.lang)
+    }
 }
 
 async fn object(
@@ -249,14 +289,17 @@ async fn object(
     headers: HeaderMap,
 ) -> Response {
     let (lang, remember) = lang_of(&uri, &headers);
-    let res = match parse_id(&id) {
-        Ok(id) => st.collections.get_public_object(id).await,
-        Err(_) => Err(Error::NotFound { what: "object" }),
-    };
+    let res = async {
+        let id = parse_id(&id).map_err(|_| Error::NotFound { what: "object" })?;
+        let o = st.collections.get_public_object(id).await?;
+        let images = st.media.object_images(&Actor::Anonymous, id).await?;
+        Ok::<_, Error>((o, images))
+    }
+    .await;
     match res {
-        Ok(o) => {
+        Ok((o, images)) => {
             let l = layout(&st, lang, o.title.best(lang).to_owned(), &uri);
-            finish(render(&ObjectView { l, o }), lang, remember)
+            finish(render(&ObjectView { l, o, images }), lang, remember)
         }
         Err(e) => public_error(&st, lang, &uri, e),
     }
@@ -280,6 +323,8 @@ async fn search(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Res
             req.lang = lang;
             let r = st.search.search_public(&req).await;
             SearchView::new("/search", tr, &req, r)
+                .with_thumbs(&st.media, &Actor::Anonymous)
+                .await
         }
         Err(e) => SearchView::refused("/search", tr, e),
     };

@@ -151,7 +151,51 @@ async fn read(r: Response<Body>) -> Reply {
     }
 }
 
+/// A request as a browser on our own pages sends it: the session cookie, `Sec-Fetch-Site`
+/// (`same-origin`, or `cross-site` to test the CSRF check) and an optional form body.
+pub fn page(
+    method: &str,
+    uri: &str,
+    cookie: &str,
+    form: Option<String>,
+    site: &str,
+) -> Request<Body> {
+    let mut b = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header(header::COOKIE, cookie)
+        .header("sec-fetch-site", site);
+    if form.is_some() {
+        b = b.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    }
+    b.body(form.map(Body::from).unwrap_or_else(Body::empty))
+        .unwrap()
+}
+
 impl Site {
+    /// Signs in with the staff login form; the session cookie (`name=value`).
+    pub async fn login(&self, user: &str) -> String {
+        let req = Request::builder()
+            .method("POST")
+            .uri("/staff/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::from(format!(
+                "username={user}&password={}&next=%2Fstaff%2Fobjects",
+                PASSWORD.replace(' ', "+")
+            )))
+            .unwrap();
+        let r = self.send(req).await;
+        assert_eq!(r.status.as_u16(), 303, "{}", r.text());
+        assert_eq!(r.header("location"), "/staff/objects");
+        let cookie = r.header("set-cookie");
+        assert!(
+            cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+            "{cookie}"
+        );
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
     pub async fn send(&self, req: Request<Body>) -> Reply {
         read(self.app.clone().oneshot(req).await.unwrap()).await
     }
@@ -229,4 +273,38 @@ pub fn object(number: &str) -> Value {
         "current_location": "Storeroom 3, cabinet 12",
         "storage_notes": "fragile: two-person lift",
     })
+}
+
+/// Sends an image's raw bytes to `POST /api/v1/media?{query}`.
+pub async fn upload(site: &Site, token: &str, query: &str, bytes: Vec<u8>) -> Reply {
+    let req = Request::builder()
+        .method("POST")
+        .uri(format!("/api/v1/media?{query}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/octet-stream")
+        .body(Body::from(bytes))
+        .unwrap();
+    site.send(req).await
+}
+
+/// Waits until an image's pyramid is ready; its record.
+pub async fn media_ready(site: &Site, token: &str, id: &str) -> Value {
+    for _ in 0..200 {
+        let r = site
+            .call(
+                "GET",
+                &format!("/api/v1/media/{id}"),
+                Some(token),
+                None,
+                &[],
+            )
+            .await;
+        let a = r.json();
+        if a["status"] == "ready" {
+            return a;
+        }
+        assert_ne!(a["status"], "failed", "{a}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("pyramid never became ready");
 }
