@@ -13,7 +13,7 @@ port=$((20000 + RANDOM % 20000))
 server=""
 cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$data"; }
 trap cleanup EXIT
-"$bin" demo --data "$data" --objects 20 --no-serve --no-simulate >/dev/null
+"$bin" demo --data "$data" --objects 20 --images 0 --no-serve --no-simulate >/dev/null
 "$bin" serve --data "$data" --listen "127.0.0.1:$port" >"$data/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done

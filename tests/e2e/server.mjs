@@ -19,11 +19,11 @@ async function freePort() {
   });
 }
 
-export async function startMuseum() {
+export async function startMuseum({ images = 0 } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'vitrine-e2e-'));
   const port = await freePort();
   const bin = join(root, 'target/debug/vitrine');
-  const proc = spawn(bin, ['demo', '--data', data, '--listen', `127.0.0.1:${port}`, '--objects', '300', '--seed', '11', '--backfill', '2d'], {
+  const proc = spawn(bin, ['demo', '--data', data, '--listen', `127.0.0.1:${port}`, '--objects', '300', '--seed', '11', '--backfill', '2d', '--images', String(images)], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, VITRINE_LOG: 'warn', VITRINE_SIMULATE_EVERY: '2' },
   });

@@ -7,8 +7,8 @@
 
   // Deep zoom: one viewer per page, opened on the first image; the strip switches it.
   function setupViewer(el) {
-    if (el.dataset.ready || typeof OpenSeadragon === 'undefined') return null;
-    el.dataset.ready = '1';
+    if (el.dataset.wired || typeof OpenSeadragon === 'undefined') return null;
+    el.dataset.wired = '1';
     const viewer = OpenSeadragon({
       element: el,
       tileSources: el.dataset.info,
@@ -94,8 +94,8 @@
   }
 
   function setupDropzone(form) {
-    if (form.dataset.ready) return;
-    form.dataset.ready = '1';
+    if (form.dataset.wired) return;
+    form.dataset.wired = '1';
     const input = form.querySelector('input[type=file]');
     const list = form.querySelector('.upload-list');
     const target = form.querySelector('.drop-target');
