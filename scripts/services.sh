@@ -72,6 +72,9 @@ ensure_iiif_validator() {
     python3 -m venv "$venv" || { apt_install python3-venv && python3 -m venv "$venv"; }
     "$venv/bin/pip" install -q --disable-pip-version-check iiif-validator==1.0.5
   fi
+  if ! "$venv/bin/python" -c 'import jsonschema' 2>/dev/null; then
+    "$venv/bin/pip" install -q --disable-pip-version-check 'jsonschema>=4.20,<5'
+  fi
   if [ ! -f "$venv/validation_image.png" ]; then
     "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$venv/ng" iiif-validator-ng
     "$venv/bin/python" - "$venv" <<'PY'
@@ -84,4 +87,5 @@ PY
   fi
   export IIIF_VALIDATE="$PWD/$venv/bin/iiif-validate.py"
   export IIIF_TEST_IMAGE="$PWD/$venv/validation_image.png"
+  export IIIF_PYTHON="$PWD/$venv/bin/python"
 }
