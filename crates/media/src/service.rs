@@ -2,6 +2,7 @@
 //! making their pyramids, describing them, linking them to objects, and checking fixity.
 //! Permissions are checked here; the web layer and the CLI only say who calls.
 
+use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -299,6 +300,7 @@ impl Media {
             store::insert(&*txn, &row).await?;
             if let Some(object) = opts.object {
                 store::link(&*txn, object, id).await?;
+                announce(&*txn, &[object]).await?;
             }
             audit::record(&*txn, actor, change(&row, Action::Created, None)).await?;
             txn.commit().await
@@ -405,6 +407,8 @@ impl Media {
                 .await?;
             }
         }
+        let shown = store::objects_of(&*txn, id).await?;
+        announce(&*txn, &shown).await?;
         txn.commit().await?;
         self.inner.serving.forget(id);
         result
@@ -518,6 +522,8 @@ impl Media {
             });
         }
         audit::record(&*txn, actor, change(&after, Action::Updated, Some(&before))).await?;
+        let shown = store::objects_of(&*txn, id).await?;
+        announce(&*txn, &shown).await?;
         txn.commit().await?;
         self.inner.serving.forget(id);
         self.get(actor, id).await
@@ -540,6 +546,7 @@ impl Media {
                 serde_json::json!({"id": asset_id, "object_id": object_id, "version": row.version, "actor": actor.name()}),
             )
             .await?;
+            announce(&*txn, &[object_id]).await?;
         }
         txn.commit().await?;
         self.inner.serving.forget(asset_id);
@@ -559,6 +566,7 @@ impl Media {
                 serde_json::json!({"id": asset_id, "object_id": object_id, "actor": actor.name()}),
             )
             .await?;
+            announce(&*txn, &[object_id]).await?;
         }
         txn.commit().await?;
         self.inner.serving.forget(asset_id);
@@ -659,9 +667,9 @@ impl Media {
         &self,
         actor: &Actor,
         object_ids: &[Uuid],
-    ) -> Result<std::collections::HashMap<Uuid, Thumb>> {
+    ) -> Result<HashMap<Uuid, Thumb>> {
         let staff = actor.can(Permission::CatalogueRead);
-        let rows = store::primaries(self.inner.db.conn(), object_ids).await?;
+        let rows = store::of_objects(self.inner.db.conn(), object_ids, true).await?;
         Ok(rows
             .into_iter()
             .filter(|(_, r)| {
@@ -678,6 +686,19 @@ impl Media {
                 )
             })
             .collect())
+    }
+
+    /// Which of these objects have images, and whether the public may see one (a ready
+    /// image not closed to it), for the search index's "has image" facet.
+    pub async fn image_presence(&self, object_ids: &[Uuid]) -> Result<HashMap<Uuid, bool>> {
+        let rows = store::of_objects(self.inner.db.conn(), object_ids, false).await?;
+        let mut out: HashMap<Uuid, bool> = HashMap::new();
+        for (object, r) in rows {
+            let public = r.status == Status::Ready && public_access(&r) != Access::Closed;
+            let seen = out.entry(object).or_insert(false);
+            *seen |= public;
+        }
+        Ok(out)
     }
 
     /// Checks every master against its SHA-256; `progress(done, total)` after each.
@@ -716,6 +737,22 @@ impl Media {
     pub(crate) fn pyramid(&self, id: Uuid) -> Result<Arc<Pyramid>> {
         self.inner.serving.pyramid(id, &self.pyramid_path(id))
     }
+}
+
+/// Says in the outbox that these objects' images changed, so what follows objects (the
+/// search index's "has image", cached answers) looks at them again.
+async fn announce(c: &impl sea_orm::ConnectionTrait, objects: &[Uuid]) -> Result<()> {
+    for o in objects {
+        audit::publish(
+            c,
+            "object.images_changed",
+            "object",
+            Some(*o),
+            serde_json::json!({"id": o}),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// What the public may see of an asset, every rule applied: its own flag, its rights, and

@@ -393,29 +393,51 @@ pub async fn object_assets(
         .collect()
 }
 
-/// The primary image of each of these objects that has one, with whether the object is
-/// public (so what the public may see of it can be worked out).
-pub async fn primaries(
+/// The images of these objects (only their primary images with `primary_only`), each with
+/// the object it belongs to.
+pub async fn of_objects(
     c: &impl ConnectionTrait,
     object_ids: &[Uuid],
+    primary_only: bool,
 ) -> Result<Vec<(Uuid, AssetRow)>> {
-    if object_ids.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    // Bounded lists of parameters, whatever the caller hands in.
+    for chunk in object_ids.chunks(5_000) {
+        let marks = vec!["?"; chunk.len()].join(",");
+        let primary = if primary_only {
+            "om.is_primary AND "
+        } else {
+            ""
+        };
+        let rows = c
+            .query_all_raw(stmt(
+                c.get_database_backend(),
+                &format!(
+                    "SELECT {COLS}, om.object_id AS for_object FROM object_media om \
+                     JOIN media_assets a ON a.id = om.asset_id \
+                     WHERE {primary}om.object_id IN ({marks})"
+                ),
+                chunk.iter().map(|i| (*i).into()).collect(),
+            ))
+            .await?;
+        for r in &rows {
+            out.push((r.try_get("", "for_object")?, row(r)?));
+        }
     }
-    let marks = vec!["?"; object_ids.len()].join(",");
+    Ok(out)
+}
+
+/// The objects an asset is shown with.
+pub async fn objects_of(c: &impl ConnectionTrait, asset_id: Uuid) -> Result<Vec<Uuid>> {
     let rows = c
         .query_all_raw(stmt(
             c.get_database_backend(),
-            &format!(
-                "SELECT {COLS}, om.object_id AS for_object FROM object_media om \
-                 JOIN media_assets a ON a.id = om.asset_id \
-                 WHERE om.is_primary AND om.object_id IN ({marks})"
-            ),
-            object_ids.iter().map(|i| (*i).into()).collect(),
+            "SELECT object_id FROM object_media WHERE asset_id = ?",
+            vec![asset_id.into()],
         ))
         .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("", "for_object")?, row(r)?)))
+        .map(|r| Ok(r.try_get("", "object_id")?))
         .collect()
 }
 

@@ -192,8 +192,15 @@ pub fn included(o: &FeedObject, p: Projection) -> bool {
     p == Projection::Staff || o.data.public
 }
 
-/// Builds the document of one record.
-pub fn build(f: &Fields, auth: &Authorities, o: &FeedObject, p: Projection) -> TantivyDocument {
+/// Builds the document of one record; `images` says whether it has images and whether the
+/// public may see one (see [`crate::service::ImageLookup`]).
+pub fn build(
+    f: &Fields,
+    auth: &Authorities,
+    o: &FeedObject,
+    p: Projection,
+    images: Option<bool>,
+) -> TantivyDocument {
     let d = visible(&o.data, p);
     let mut t = Texts {
         f,
@@ -294,8 +301,11 @@ pub fn build(f: &Fields, auth: &Authorities, o: &FeedObject, p: Projection) -> T
     for m in &d.material_ids {
         doc.add_text(f.material, m.to_string());
     }
-    // Images arrive with the media library; until a record has one, it has none.
-    doc.add_text(f.has_image, "false");
+    let has_image = match p {
+        Projection::Staff => images.is_some(),
+        Projection::Public => images == Some(true),
+    };
+    doc.add_text(f.has_image, if has_image { "true" } else { "false" });
     doc.add_text(
         f.on_display,
         if d.status == ObjectStatus::OnDisplay {

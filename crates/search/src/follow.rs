@@ -4,7 +4,7 @@
 //! record that names it. A missing or damaged index is rebuilt first; an index switched
 //! by another process (`vitrine reindex`) is picked up.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -124,10 +124,11 @@ impl Search {
         }
         let ids: Vec<Uuid> = ids.into_iter().collect();
         let records = self.inner.collections.feed_objects(&INDEXER, &ids).await?;
+        let images = self.images_of(ids.clone()).await?;
         let seq = events.last().map_or(last, |e| e.seq).max(last);
         let s = self.clone();
         let l = live.clone();
-        tokio::task::spawn_blocking(move || s.apply(&l, &ids, records, seq))
+        tokio::task::spawn_blocking(move || s.apply(&l, &ids, records, &images, seq))
             .await
             .map_err(err)??;
         live.applied.store(seq, Ordering::Release);
@@ -135,7 +136,14 @@ impl Search {
     }
 
     /// Replaces the documents of `ids` (absent from `records`: deleted) and commits.
-    fn apply(&self, live: &Live, ids: &[Uuid], records: Vec<FeedObject>, seq: i64) -> Result<()> {
+    fn apply(
+        &self,
+        live: &Live,
+        ids: &[Uuid],
+        records: Vec<FeedObject>,
+        images: &HashMap<Uuid, bool>,
+        seq: i64,
+    ) -> Result<()> {
         let names = self.names();
         let i = &self.inner;
         let mut present = BTreeSet::new();
@@ -143,7 +151,8 @@ impl Search {
             present.insert(r.id);
             let key = r.id.to_string();
             for p in [Projection::Staff, Projection::Public] {
-                let doc = document::included(r, p).then(|| document::build(&i.f, &names.0, r, p));
+                let doc = document::included(r, p)
+                    .then(|| document::build(&i.f, &names.0, r, p, images.get(&r.id).copied()));
                 live.generation.side(p).put(&i.f, &key, doc)?;
             }
         }

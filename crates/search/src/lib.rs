@@ -18,4 +18,4 @@ pub mod suggest;
 
 pub use rebuild::RebuildReport;
 pub use saved::{MIGRATIONS, SavedSearch};
-pub use service::{IndexStatus, MAX_EXPORT, Progress, Search};
+pub use service::{ImageLookup, IndexStatus, MAX_EXPORT, Progress, Search};

@@ -133,6 +133,7 @@ impl Search {
             }
             after = batch.last().map(|r| r.id);
             done += batch.len() as u64;
+            let images = self.images_of(batch.iter().map(|r| r.id).collect()).await?;
             let s = self.clone();
             let l = live.clone();
             let n = names.clone();
@@ -141,9 +142,13 @@ impl Search {
                 for r in &batch {
                     for p in [Projection::Staff, Projection::Public] {
                         if document::included(r, p) {
-                            l.generation
-                                .side(p)
-                                .add(document::build(&i.f, &n.0, r, p))?;
+                            l.generation.side(p).add(document::build(
+                                &i.f,
+                                &n.0,
+                                r,
+                                p,
+                                images.get(&r.id).copied(),
+                            ))?;
                         }
                     }
                 }

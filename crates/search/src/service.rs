@@ -2,6 +2,7 @@
 //! export, index status. Permissions are checked here; the public projection is a
 //! separate index, so no public answer can come from restricted text.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -22,6 +23,18 @@ use crate::request::SearchRequest;
 use crate::schema::{self, Fields};
 use crate::store::{Generation, Root, err};
 use crate::suggest::{Names, Suggestion, SuggestionKind};
+
+/// Which of some objects have images: object id → whether the public may see one of them
+/// (absent: no image). The media library answers; search, listed before it, cannot ask it
+/// itself, so the program hands it this.
+pub type ImageLookup = Arc<
+    dyn Fn(
+            Vec<Uuid>,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<HashMap<Uuid, bool>>> + Send>,
+        > + Send
+        + Sync,
+>;
 
 /// The system actor the index reads the catalogue as.
 pub(crate) const INDEXER: Actor = Actor::System("search index");
@@ -81,6 +94,7 @@ pub(crate) struct Inner {
     pub progress: Mutex<Option<Progress>>,
     pub last_error: Mutex<Option<String>>,
     pub rebuilding: tokio::sync::Mutex<()>,
+    pub images: RwLock<Option<ImageLookup>>,
 }
 
 /// The search service (cheap to clone).
@@ -126,10 +140,28 @@ impl Search {
                 progress: Mutex::new(None),
                 last_error: Mutex::new(None),
                 rebuilding: tokio::sync::Mutex::new(()),
+                images: RwLock::new(None),
             }),
         };
         s.reload_names().await?;
         Ok(s)
+    }
+
+    /// Tells the index which objects have images (before [`Search::spawn_follower`], so
+    /// a first build already knows); without it every record has none.
+    pub fn set_image_lookup(&self, lookup: ImageLookup) {
+        if let Ok(mut l) = self.inner.images.write() {
+            *l = Some(lookup);
+        }
+    }
+
+    /// Which of these objects have images, and whether the public may see one.
+    pub(crate) async fn images_of(&self, ids: Vec<Uuid>) -> Result<HashMap<Uuid, bool>> {
+        let lookup = self.inner.images.read().ok().and_then(|l| l.clone());
+        match lookup {
+            Some(f) if !ids.is_empty() => f(ids).await,
+            _ => Ok(HashMap::new()),
+        }
     }
 
     pub(crate) fn live(&self) -> Option<Arc<Live>> {

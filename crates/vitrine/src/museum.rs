@@ -60,7 +60,14 @@ impl Museum {
 
     /// Opens the search index (`DATA/index`); only commands that search or index need it.
     pub async fn search(&self, cfg: &Config) -> anyhow::Result<Search> {
-        Ok(Search::open(cfg.data.join("index"), self.collections.clone()).await?)
+        let search = Search::open(cfg.data.join("index"), self.collections.clone()).await?;
+        // The "has image" facet asks the media library (search is listed before it).
+        let media = self.media(cfg)?;
+        search.set_image_lookup(std::sync::Arc::new(move |ids| {
+            let media = media.clone();
+            Box::pin(async move { media.image_presence(&ids).await })
+        }));
+        Ok(search)
     }
 
     /// Opens environment monitoring (replaying readings not yet folded into day rows).

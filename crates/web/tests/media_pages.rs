@@ -266,6 +266,35 @@ async fn staff_arrange_describe_and_publish_images_through_the_pages() {
         assert!(html.contains(&format!("/iiif/3/{bid}/full/!200,200/")));
         assert!(html.contains("CC BY 4.0"), "the rights are named");
 
+        // The search index follows: both searches say the object has an image (the public
+        // may see one: the open image).
+        let facet = |v: &Value| v["facets"]["has_image"].clone();
+        for _ in 0..100 {
+            let pubr = s
+                .call(
+                    "GET",
+                    "/api/public/v1/search?q=PIC-1&has_image=true",
+                    None,
+                    None,
+                    &[],
+                )
+                .await;
+            if pubr.json()["total"] == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let r = s
+            .call(
+                "GET",
+                "/api/public/v1/search?q=PIC-1&has_image=true",
+                None,
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(r.json()["total"], 1, "{} {}", r.text(), facet(&r.json()));
+
         // Removing from the page; an unpublished object's images leave the public page.
         let r = s
             .send(page(

@@ -65,7 +65,6 @@ pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
         let search = vitrine_search::Search::open(&dir, collections.clone())
             .await
             .unwrap();
-        search.spawn_follower();
         let conservation = vitrine_conservation::Conservation::open(
             t.db.clone(),
             collections.clone(),
@@ -80,6 +79,13 @@ pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
             vitrine_media::Settings::default(),
         )
         .unwrap();
+        // As the program wires them: the index asks the library which objects have images.
+        let lookup = media.clone();
+        search.set_image_lookup(std::sync::Arc::new(move |ids| {
+            let m = lookup.clone();
+            Box::pin(async move { m.image_presence(&ids).await })
+        }));
+        search.spawn_follower();
         let state = AppState::new(
             collections,
             accounts,
