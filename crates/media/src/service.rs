@@ -653,8 +653,11 @@ impl Media {
                 position: position as i64 + 1,
                 primary,
             };
-            let a = asset(row, vec![own]);
+            let mut a = asset(row, vec![own]);
             if a.public_access != Access::Closed && a.status == Status::Ready {
+                // Who added it and what the file was called stay with the staff.
+                a.created_by.clear();
+                a.original_name.clear();
                 out.push(a);
             }
         }

@@ -265,6 +265,28 @@ async fn staff_arrange_describe_and_publish_images_through_the_pages() {
         );
         assert!(html.contains(&format!("/iiif/3/{bid}/full/!200,200/")));
         assert!(html.contains("CC BY 4.0"), "the rights are named");
+        let public = s
+            .call(
+                "GET",
+                &format!("/api/v1/objects/{oid}/media"),
+                None,
+                None,
+                &[],
+            )
+            .await
+            .json();
+        assert_eq!(public.as_array().map(Vec::len), Some(2));
+        for a in public.as_array().unwrap() {
+            assert_eq!(
+                (&a["created_by"], &a["original_name"]),
+                (&json!(""), &json!(""))
+            );
+            assert_eq!(
+                a["objects"].as_array().map(Vec::len),
+                Some(1),
+                "only this object"
+            );
+        }
 
         // The search index follows: both searches say the object has an image (the public
         // may see one: the open image).
