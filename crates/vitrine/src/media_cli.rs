@@ -61,6 +61,16 @@ fn bar(len: u64, unit: &str) -> indicatif::ProgressBar {
     b
 }
 
+/// A line above the progress bar, or on standard output when there is no bar (not a
+/// terminal: scripts read these lines).
+fn say(b: &indicatif::ProgressBar, line: String) {
+    if b.is_hidden() {
+        println!("{line}");
+    } else {
+        b.println(line);
+    }
+}
+
 /// Files to import: the files named, and the images inside the folders named (sorted).
 fn files(paths: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
@@ -136,7 +146,7 @@ pub async fn run(action: MediaCommand) -> anyhow::Result<()> {
                 match media.ingest(&actor, source, opts).await {
                     Ok(i) if i.duplicate => {
                         dupes += 1;
-                        b.println(format!(
+                        say(&b, format!(
                             "{}: already in the library as {}",
                             path.display(),
                             i.asset.identifier
@@ -145,7 +155,7 @@ pub async fn run(action: MediaCommand) -> anyhow::Result<()> {
                     Ok(i) => {
                         let a = media.derive(i).await?;
                         added += 1;
-                        b.println(format!(
+                        say(&b, format!(
                             "{}: {} ({}×{}) /iiif/3/{}",
                             path.display(),
                             a.id,
@@ -156,7 +166,7 @@ pub async fn run(action: MediaCommand) -> anyhow::Result<()> {
                     }
                     Err(e) => {
                         failed += 1;
-                        b.println(format!("{}: {e}", path.display()));
+                        say(&b, format!("{}: {e}", path.display()));
                     }
                 }
                 b.inc(1);
