@@ -21,7 +21,7 @@ test('a registrar finds an object, changes its English title and sees the histor
   const page = await ctx.newPage();
   await login(page, museum.base, 'registrar');
   await page.goto(museum.base + '/staff/objects?sort=-object_number');
-  const number = (await page.textContent('table.list tbody tr:first-child td:first-child a')).trim();
+  const number = (await page.textContent('table.list tbody tr:first-child td.object-number a')).trim();
   // Find it by typing in the filter box (htmx swaps the rows in).
   await page.fill('#f-q', number);
   await page.waitForFunction((n) => {

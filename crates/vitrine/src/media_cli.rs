@@ -146,23 +146,29 @@ pub async fn run(action: MediaCommand) -> anyhow::Result<()> {
                 match media.ingest(&actor, source, opts).await {
                     Ok(i) if i.duplicate => {
                         dupes += 1;
-                        say(&b, format!(
-                            "{}: already in the library as {}",
-                            path.display(),
-                            i.asset.identifier
-                        ));
+                        say(
+                            &b,
+                            format!(
+                                "{}: already in the library as {}",
+                                path.display(),
+                                i.asset.identifier
+                            ),
+                        );
                     }
                     Ok(i) => {
                         let a = media.derive(i).await?;
                         added += 1;
-                        say(&b, format!(
-                            "{}: {} ({}×{}) /iiif/3/{}",
-                            path.display(),
-                            a.id,
-                            a.technical.width,
-                            a.technical.height,
-                            a.identifier
-                        ));
+                        say(
+                            &b,
+                            format!(
+                                "{}: {} ({}×{}) /iiif/3/{}",
+                                path.display(),
+                                a.id,
+                                a.technical.width,
+                                a.technical.height,
+                                a.identifier
+                            ),
+                        );
                     }
                     Err(e) => {
                         failed += 1;
