@@ -36,6 +36,9 @@ pub type ImageLookup = Arc<
         + Sync,
 >;
 
+/// Public answers kept in memory (a page of 20 hits and the facets is a few kB).
+const PUBLIC_ANSWERS: usize = 4_096;
+
 /// The system actor the index reads the catalogue as.
 pub(crate) const INDEXER: Actor = Actor::System("search index");
 /// Most rows one export carries.
@@ -95,6 +98,8 @@ pub(crate) struct Inner {
     pub last_error: Mutex<Option<String>>,
     pub rebuilding: tokio::sync::Mutex<()>,
     pub images: RwLock<Option<ImageLookup>>,
+    /// Public answers by index snapshot and request (see [`Search::search_public`]).
+    pub public_answers: quick_cache::sync::Cache<(String, u64, String), Arc<SearchResults>>,
 }
 
 /// The search service (cheap to clone).
@@ -141,6 +146,7 @@ impl Search {
                 last_error: Mutex::new(None),
                 rebuilding: tokio::sync::Mutex::new(()),
                 images: RwLock::new(None),
+                public_answers: quick_cache::sync::Cache::new(PUBLIC_ANSWERS),
             }),
         };
         s.reload_names().await?;
@@ -231,9 +237,29 @@ impl Search {
         )
     }
 
-    /// Public search: published records, public fields only.
+    /// Public search: published records, public fields only. Visitors ask the same
+    /// things again and again (a department, a famous ware, the next page), so answers are
+    /// kept by the index snapshot they were computed on and the whole request: a commit
+    /// makes a new snapshot, so a kept answer is never older than what the index holds.
     pub async fn search_public(&self, req: &SearchRequest) -> Result<SearchResults> {
-        self.run(Projection::Public, req, false, false)
+        let live = self.live().ok_or_else(|| self.unavailable())?;
+        let snapshot = live
+            .generation
+            .side(Projection::Public)
+            .reader
+            .searcher()
+            .generation()
+            .generation_id();
+        // Snapshot ids count per index: the generation's name tells rebuilt indexes apart.
+        let key = (live.generation.name.clone(), snapshot, format!("{req:?}"));
+        if let Some(hit) = self.inner.public_answers.get(&key) {
+            return Ok((*hit).clone());
+        }
+        let answer = self.run(Projection::Public, req, false, false)?;
+        self.inner
+            .public_answers
+            .insert(key, Arc::new(answer.clone()));
+        Ok(answer)
     }
 
     /// Suggestions for what has been typed so far: objects, then makers, terms, places.

@@ -485,7 +485,14 @@ async fn follows_edits_deletes_and_unpublishing() {
             eventually(&m.s, &registrar, "zebrafinch", true, m.bowl).await,
             "{e}: edit"
         );
-        // Unpublishing removes it from the public index only.
+        // Unpublishing removes it from the public index only (a public answer kept from
+        // before the change is not given again).
+        assert_eq!(public_ids(&m.s, &req("青花")).await, vec![m.vase], "{e}");
+        assert_eq!(
+            public_ids(&m.s, &req("青花")).await,
+            vec![m.vase],
+            "{e}: kept"
+        );
         let rec = m.c.get_object(&registrar, m.vase).await.unwrap();
         let mut data = rec.data.clone();
         data.public = false;
