@@ -27,6 +27,18 @@ async fn upload(site: &Site, token: &str, query: &str, bytes: Vec<u8>) -> Value 
     r.json()[0]["asset"].clone()
 }
 
+/// Posts an action of an object page's image strip as a signed-in browser.
+async fn arrange(s: &Site, act: &str, cookie: &str, asset: &str, action: &str) -> common::Reply {
+    s.send(page(
+        "POST",
+        act,
+        cookie,
+        Some(form(&[("asset", asset), ("action", action)])),
+        "same-origin",
+    ))
+    .await
+}
+
 fn form(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
@@ -109,15 +121,7 @@ async fn staff_arrange_describe_and_publish_images_through_the_pages() {
         // Move the second earlier and make it primary.
         let act = format!("{obj}/images");
         for action in ["earlier", "primary"] {
-            let r = s
-                .send(page(
-                    "POST",
-                    &act,
-                    &cookie,
-                    Some(form(&[("asset", bid), ("action", action)])),
-                    "same-origin",
-                ))
-                .await;
+            let r = arrange(&s, &act, &cookie, bid, action).await;
             assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
         }
         let images = s
@@ -133,15 +137,7 @@ async fn staff_arrange_describe_and_publish_images_through_the_pages() {
         assert_eq!(images[0]["id"], bid);
         let own = |i: usize| images[i]["objects"][0]["primary"].clone();
         assert_eq!((own(0), own(1)), (json!(true), json!(false)));
-        let r = s
-            .send(page(
-                "POST",
-                &act,
-                &cookie,
-                Some(form(&[("asset", bid), ("action", "sideways")])),
-                "same-origin",
-            ))
-            .await;
+        let r = arrange(&s, &act, &cookie, bid, "sideways").await;
         assert_eq!(
             r.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -218,15 +214,7 @@ async fn staff_arrange_describe_and_publish_images_through_the_pages() {
             .await
             .text();
         assert!(!html.contains("form class=\"dropzone\"") && !html.contains("value=\"primary\""));
-        let r = s
-            .send(page(
-                "POST",
-                &act,
-                &viewer,
-                Some(form(&[("asset", aid), ("action", "remove")])),
-                "same-origin",
-            ))
-            .await;
+        let r = arrange(&s, &act, &viewer, aid, "remove").await;
         assert_eq!(r.status, StatusCode::FORBIDDEN);
 
         // Thumbnails: the staff list and the public cards show the primary image.
@@ -318,15 +306,7 @@ async fn staff_arrange_describe_and_publish_images_through_the_pages() {
         assert_eq!(r.json()["total"], 1, "{} {}", r.text(), facet(&r.json()));
 
         // Removing from the page; an unpublished object's images leave the public page.
-        let r = s
-            .send(page(
-                "POST",
-                &act,
-                &cookie,
-                Some(form(&[("asset", aid), ("action", "remove")])),
-                "same-origin",
-            ))
-            .await;
+        let r = arrange(&s, &act, &cookie, aid, "remove").await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
         let html = s
             .call("GET", &format!("/collection/{oid}"), None, None, &[])
