@@ -58,8 +58,9 @@ pub async fn ensure(
     for (i, o) in items.iter().enumerate() {
         let mut rng = Rng::new(seed.wrapping_add(i as u64 * 7919));
         let dept = o.department;
+        let title = o.title.get("zh-Hans").unwrap_or_default().to_owned();
         let bytes = tokio::task::spawn_blocking(move || {
-            let r = draw(dept, &mut rng);
+            let r = draw(dept, &title, &mut rng);
             vitrine_media::render::encode(&r, Format::Jpg)
         })
         .await??;
@@ -105,12 +106,12 @@ pub async fn ensure(
     Ok(total)
 }
 
-/// One photograph of an object of a department.
-pub fn draw(dept: Department, rng: &mut Rng) -> Raster {
+/// One photograph of an object of a department; its Chinese title picks the glaze.
+pub fn draw(dept: Department, title: &str, rng: &mut Rng) -> Raster {
     match dept {
         Department::FineArts => landscape(rng),
         Department::NaturalHistory => butterfly(rng),
-        _ => vessel(rng),
+        _ => vessel(title, rng),
     }
 }
 
@@ -143,7 +144,7 @@ fn mix(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
 }
 
 /// A turned vessel (vase, jar or bowl profile) lit from the left on a grey sweep.
-fn vessel(rng: &mut Rng) -> Raster {
+fn vessel(title: &str, rng: &mut Rng) -> Raster {
     let (w, h) = (WIDTH, HEIGHT);
     let mut r = Raster::new(w, h, 3);
     let glazes: [[f32; 3]; 5] = [
@@ -153,7 +154,20 @@ fn vessel(rng: &mut Rng) -> Raster {
         [168.0, 62.0, 48.0],   // copper red
         [214.0, 190.0, 140.0], // ivory-glazed stoneware
     ];
-    let glaze = glazes[rng.below(glazes.len())];
+    let has = |words: &[&str]| words.iter().any(|w| title.contains(w));
+    let glaze = if has(&["青花"]) {
+        glazes[1]
+    } else if has(&["青釉", "青白", "龙泉", "越窑"]) {
+        glazes[0]
+    } else if has(&["铜", "鼎", "簋", "尊", "鼓", "爵"]) {
+        glazes[2]
+    } else if has(&["红", "钧"]) {
+        glazes[3]
+    } else if has(&["广彩", "粉彩", "白釉", "石湾"]) {
+        glazes[4]
+    } else {
+        glazes[rng.below(glazes.len())]
+    };
     let painted = glaze == glazes[1];
     let (a1, a2, ph) = (
         0.12 + 0.1 * unit(rng),
@@ -170,7 +184,7 @@ fn vessel(rng: &mut Rng) -> Raster {
         let radius = if (0.0..=1.0).contains(&t) {
             let body = (std::f32::consts::PI * t.powf(0.8)).sin();
             let neck = if t < 0.18 {
-                0.45 + 0.5 * (t / 0.18)
+                0.45 + 0.55 * (t / 0.18)
             } else {
                 1.0
             };
@@ -196,8 +210,8 @@ fn vessel(rng: &mut Rng) -> Raster {
                 }
                 // A highlight and crackle in the glaze.
                 let spec = (-((u + 0.45) * (u + 0.45)) * 60.0).exp() * 90.0;
-                let crackle = if grain(x / 3, y / 3, 11) > 0.985 {
-                    -40.0
+                let crackle = if grain(x / 2, y / 2, 11) > 0.997 {
+                    -25.0
                 } else {
                     0.0
                 };
@@ -346,7 +360,7 @@ mod tests {
             Department::FineArts,
             Department::NaturalHistory,
         ] {
-            let r = draw(dept, &mut Rng::new(3));
+            let r = draw(dept, "青花瓶", &mut Rng::new(3));
             assert_eq!((r.width, r.height, r.channels), (WIDTH, HEIGHT, 3));
             let distinct: std::collections::HashSet<&[u8]> = r.data.chunks(3).collect();
             assert!(
