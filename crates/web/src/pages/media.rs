@@ -18,9 +18,6 @@ use crate::api::parse_id;
 use crate::extract::FormPairs;
 use crate::state::AppState;
 
-/// Images on one page of the browser.
-const PAGE: u64 = 48;
-
 #[derive(Template)]
 #[template(path = "staff/media.html")]
 struct LibraryPage<'a> {
@@ -101,15 +98,6 @@ pub fn info_url(identifier: &str) -> String {
     )
 }
 
-/// Reads the browser's filter from the page's query string (the API's rules).
-fn library_filter(uri: &Uri) -> Result<Filter, Error> {
-    let mut f = crate::api::media::filter(uri.query())?;
-    if uri.query().is_none_or(|q| !q.contains("limit=")) {
-        f.limit = PAGE;
-    }
-    Ok(f)
-}
-
 fn filter_query(f: &Filter) -> String {
     let mut p: Vec<(&str, String)> = Vec::new();
     if !f.q.is_empty() {
@@ -133,7 +121,8 @@ pub async fn library(
     Staff { actor, user }: Staff,
     uri: Uri,
 ) -> Response {
-    let f = match library_filter(&uri) {
+    // The page reads its filter by the API's rules (48 images a page unless `limit=`).
+    let f = match crate::api::media::filter(uri.query()) {
         Ok(f) => f,
         Err(e) => return error_page(&st, &user, e),
     };
