@@ -294,8 +294,11 @@ pub fn build(
         (f.period, d.production.period_id),
         (f.place, d.production.place_id),
     ] {
-        if let Some(id) = id {
-            doc.add_text(field, id.to_string());
+        // A record without a value holds NO_VALUE, so each of these columns has exactly
+        // one value per record: facet counting reads such columns in packed blocks.
+        match id {
+            Some(id) => doc.add_text(field, id.to_string()),
+            None => doc.add_text(field, crate::facets::NO_VALUE),
         }
     }
     for m in &d.material_ids {

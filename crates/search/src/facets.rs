@@ -22,6 +22,10 @@ pub const FACETS: &[(&str, bool)] = &[
     ("on_display", false),
 ];
 
+/// What a single-valued facet holds for a record without a value (never shown, never a
+/// filter: facet filters are ids or known codes).
+pub const NO_VALUE: &str = "-";
+
 /// The index field of a facet.
 pub fn field(f: &Fields, name: &str) -> Option<Field> {
     Some(match name {
@@ -147,7 +151,10 @@ impl SegmentCollector for SegmentCounter {
                 if let Some((col, _, counts)) = c {
                     let mut s = String::new();
                     for (ord, n) in counts.into_iter().enumerate() {
-                        if n > 0 && col.ord_to_str(ord as u64, &mut s).unwrap_or(false) {
+                        if n > 0
+                            && col.ord_to_str(ord as u64, &mut s).unwrap_or(false)
+                            && s != NO_VALUE
+                        {
                             m.insert(s.clone(), u64::from(n));
                         }
                     }

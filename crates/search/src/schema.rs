@@ -14,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is
 /// rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 5;
+pub const SCHEMA_VERSION: u32 = 6;
 
 /// Handles of every field.
 #[derive(Clone, Debug)]

@@ -321,6 +321,21 @@ async fn facets_are_exact_and_filters_narrow() {
                 .await
                 .unwrap();
         assert_eq!(all.total, 4, "{e}");
+        // Records without a type, period or place are counted under none of them.
+        for (name, values) in &all.facets {
+            assert!(
+                values
+                    .iter()
+                    .all(|v| v.value != vitrine_search::facets::NO_VALUE),
+                "{e}: {name}"
+            );
+            if ["type", "period", "place"].contains(&name.as_str()) {
+                assert!(
+                    values.iter().map(|v| v.count).sum::<u64>() <= 4,
+                    "{e}: {name}"
+                );
+            }
+        }
         let dept: Vec<(String, u64)> = all.facets["department"]
             .iter()
             .map(|v| (v.value.clone(), v.count))
