@@ -145,7 +145,8 @@ pub struct LinkInput {
     pub object: String,
 }
 
-async fn object_id(st: &AppState, actor: &Actor, s: &str) -> Result<Uuid, Error> {
+/// The object a person named by id or by object number.
+pub async fn object_id(st: &AppState, actor: &Actor, s: &str) -> Result<Uuid, Error> {
     match s.parse::<Uuid>() {
         Ok(id) => Ok(id),
         Err(_) => st.collections.find_object_by_number(actor, s.trim()).await,
@@ -247,35 +248,48 @@ impl UploadFields {
         match k {
             "object" if !v.is_empty() => self.object = Some(v),
             "identifier" if !v.is_empty() => self.identifier = Some(v),
-            "caption_zh" => self.description.caption.set("zh-Hans", &v),
-            "caption_en" => self.description.caption.set("en", &v),
-            "credit_zh" => self.description.credit.set("zh-Hans", &v),
-            "credit_en" => self.description.credit.set("en", &v),
-            "photographer" => self.description.photographer = v,
-            "taken" => self.description.taken = v,
-            "view" => self.description.view = v,
-            "rights" => self.description.rights = v,
-            "access" if v.is_empty() => {}
-            "access" => {
-                self.description.access = Some(Access::parse(&v).ok_or_else(|| {
-                    Error::InvalidParameters(vec![FieldError::new(
-                        "access",
-                        "unknown",
-                        "access is open, thumbnail or closed",
-                    )])
-                })?)
-            }
             "object" | "identifier" | "name" | "lang" | "back" => {}
             other => {
-                return Err(Error::InvalidParameters(vec![FieldError::new(
-                    other,
-                    "unknown_parameter",
-                    "unknown field",
-                )]));
+                if !describe_field(&mut self.description, other, &v)? {
+                    return Err(Error::InvalidParameters(vec![FieldError::new(
+                        other,
+                        "unknown_parameter",
+                        "unknown field",
+                    )]));
+                }
             }
         }
         Ok(())
     }
+}
+
+/// Sets one field of a description from a form or query field (`caption_zh`, `caption_en`,
+/// `credit_zh`, `credit_en`, `photographer`, `taken`, `view`, `rights`, `access`); false
+/// when the name is none of these. Uploads and the image page read descriptions this way.
+pub fn describe_field(d: &mut Description, k: &str, v: &str) -> Result<bool, Error> {
+    let v = v.trim();
+    match k {
+        "caption_zh" => d.caption.set("zh-Hans", v),
+        "caption_en" => d.caption.set("en", v),
+        "credit_zh" => d.credit.set("zh-Hans", v),
+        "credit_en" => d.credit.set("en", v),
+        "photographer" => d.photographer = v.to_owned(),
+        "taken" => d.taken = v.to_owned(),
+        "view" => d.view = v.to_owned(),
+        "rights" => d.rights = v.to_owned(),
+        "access" if v.is_empty() => d.access = None,
+        "access" => {
+            d.access = Some(Access::parse(v).ok_or_else(|| {
+                Error::InvalidParameters(vec![FieldError::new(
+                    "access",
+                    "unknown",
+                    "access is open, thumbnail or closed",
+                )])
+            })?)
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
 }
 
 /// `POST /api/v1/media`: multipart (`file` parts, plus `object`, `identifier`, `caption_zh`,

@@ -218,14 +218,23 @@ pub fn human_bytes(n: i64) -> String {
     }
 }
 
-async fn asset_page(
-    st: &AppState,
-    staff: &Staff,
-    id: Uuid,
-    edited: Option<Description>,
-    error: Option<String>,
-    notice: Option<String>,
-) -> Response {
+/// What the image page says after an action.
+enum Outcome {
+    /// Nothing was done: the page as it is.
+    Shown,
+    /// The description was saved.
+    Saved,
+    /// The action was refused: why, and the edits to keep in the form.
+    Refused(String, Option<Description>),
+}
+
+async fn asset_page(st: &AppState, staff: &Staff, id: Uuid, outcome: Outcome) -> Response {
+    let tr = st.i18n.tr(staff.user.lang);
+    let (edited, error, notice) = match outcome {
+        Outcome::Shown => (None, None, None),
+        Outcome::Saved => (None, None, Some(tr.t("media.saved").to_owned())),
+        Outcome::Refused(why, edited) => (edited, Some(why), None),
+    };
     match st.media.get(&staff.actor, id).await {
         Ok(a) => {
             let l = Layout::new(st, &staff.user, "media", caption_title(&a, staff, st));
@@ -258,31 +267,20 @@ fn caption_title(a: &Asset, staff: &Staff, st: &AppState) -> String {
 /// `GET /staff/media/{id}`.
 pub async fn show(State(st): State<AppState>, staff: Staff, Path(id): Path<String>) -> Response {
     match parse_id(&id) {
-        Ok(id) => asset_page(&st, &staff, id, None, None, None).await,
+        Ok(id) => asset_page(&st, &staff, id, Outcome::Shown).await,
         Err(e) => error_page(&st, &staff.user, e),
     }
 }
 
+/// The description the image page's form sends (`rights=other` takes `rights_other`).
 fn description_from(form: &FormPairs) -> Result<Description, Error> {
-    let get = |k: &str| form.get(k).trim().to_owned();
     let mut d = Description::default();
-    d.caption.set("zh-Hans", &get("caption_zh"));
-    d.caption.set("en", &get("caption_en"));
-    d.credit.set("zh-Hans", &get("credit_zh"));
-    d.credit.set("en", &get("credit_en"));
-    d.photographer = get("photographer");
-    d.taken = get("taken");
-    d.view = get("view");
-    d.rights = match get("rights").as_str() {
-        "other" => get("rights_other"),
-        r => r.to_owned(),
-    };
-    d.access = match get("access").as_str() {
-        "" => None,
-        a => Some(Access::parse(a).ok_or_else(|| {
-            Error::invalid("access", "unknown", "access is open, thumbnail or closed")
-        })?),
-    };
+    for (k, v) in &form.0 {
+        crate::api::media::describe_field(&mut d, k, v)?;
+    }
+    if d.rights == "other" {
+        d.rights = form.get("rights_other").trim().to_owned();
+    }
     Ok(d)
 }
 
@@ -297,41 +295,24 @@ pub async fn describe(
         Ok(id) => id,
         Err(e) => return error_page(&st, &staff.user, e),
     };
-    let tr = st.i18n.tr(staff.user.lang);
     let d = match description_from(&form) {
         Ok(d) => d,
-        Err(e) => return asset_page(&st, &staff, id, None, Some(e.to_string()), None).await,
+        Err(e) => return asset_page(&st, &staff, id, Outcome::Refused(e.to_string(), None)).await,
     };
     let version = form.get("version").parse::<i64>().unwrap_or(0);
-    match st
+    let outcome = match st
         .media
         .describe(&staff.actor, id, version, d.clone())
         .await
     {
-        Ok(_) => {
-            asset_page(
-                &st,
-                &staff,
-                id,
-                None,
-                None,
-                Some(tr.t("media.saved").into()),
-            )
-            .await
-        }
+        Ok(_) => Outcome::Saved,
         Err(Error::VersionMismatch { .. }) => {
-            asset_page(
-                &st,
-                &staff,
-                id,
-                Some(d),
-                Some(tr.t("media.stale").into()),
-                None,
-            )
-            .await
+            let why = st.i18n.tr(staff.user.lang).t("media.stale").to_owned();
+            Outcome::Refused(why, Some(d))
         }
-        Err(e) => asset_page(&st, &staff, id, Some(d), Some(e.to_string()), None).await,
-    }
+        Err(e) => Outcome::Refused(e.to_string(), Some(d)),
+    };
+    asset_page(&st, &staff, id, outcome).await
 }
 
 /// `POST /staff/media/{id}/objects`: show the image with an object (by number).
@@ -345,18 +326,14 @@ pub async fn link(
         Ok(id) => id,
         Err(e) => return error_page(&st, &staff.user, e),
     };
-    let number = form.get("object");
     let res = async {
-        let object = st
-            .collections
-            .find_object_by_number(&staff.actor, number.trim())
-            .await?;
+        let object = crate::api::media::object_id(&st, &staff.actor, &form.get("object")).await?;
         st.media.link(&staff.actor, id, object).await
     }
     .await;
     match res {
         Ok(_) => Redirect::to(&format!("/staff/media/{id}")).into_response(),
-        Err(e) => asset_page(&st, &staff, id, None, Some(e.to_string()), None).await,
+        Err(e) => asset_page(&st, &staff, id, Outcome::Refused(e.to_string(), None)).await,
     }
 }
 
