@@ -11,6 +11,7 @@
 //! The same functions serve tantivy as registered tokenizers (records are tokenized in
 //! tantivy's indexing threads) and the query planner and snippets directly.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -39,6 +40,20 @@ fn english() -> TextAnalyzer {
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::English))
         .build()
+}
+
+/// Where an analysis puts its terms: the term, its byte offsets in the analysed text and
+/// its position. Queries and snippets collect tokens; the index tokenizers write into
+/// buffers they reuse, so indexing makes no string per term.
+pub trait Sink {
+    /// Takes one term.
+    fn term(&mut self, text: &str, from: usize, to: usize, position: usize);
+}
+
+impl Sink for Vec<Token> {
+    fn term(&mut self, text: &str, from: usize, to: usize, position: usize) {
+        self.push(token(text.to_owned(), from, to, position));
+    }
 }
 
 /// Whether a character is a CJK ideograph (the ranges Chinese text uses).
@@ -100,11 +115,11 @@ impl Analyzer {
     }
 
     /// Chinese tokens of a record's text, appended with positions from `*pos`.
-    pub fn zh(&self, text: &str, out: &mut Vec<Token>, pos: &mut usize) {
+    pub fn zh(&self, text: &str, out: &mut impl Sink, pos: &mut usize) {
         let folded = fold(text);
         for t in self.jieba.cut_for_search(&folded, true) {
             if let Some(term) = zh_term(t.word) {
-                out.push(token(term, t.byte_start, t.byte_end, *pos));
+                out.term(&term, t.byte_start, t.byte_end, *pos);
                 *pos += 1;
             }
         }
@@ -112,51 +127,89 @@ impl Analyzer {
     }
 
     /// English tokens of a record's text.
-    pub fn en(&self, text: &str, out: &mut Vec<Token>, pos: &mut usize) {
+    pub fn en(&self, text: &str, out: &mut impl Sink, pos: &mut usize) {
         ENGLISH.with(|a| {
             let mut a = a.borrow_mut();
             let mut s = a.token_stream(text);
             let base = *pos;
             let mut last = 0;
             s.process(&mut |t: &Token| {
-                let mut t = t.clone();
-                t.position += base;
-                last = t.position + 1;
-                out.push(t);
+                let p = t.position + base;
+                last = p + 1;
+                out.term(&t.text, t.offset_from, t.offset_to, p);
             });
             *pos = last.max(base) + VALUE_GAP;
         });
     }
 
     /// Pinyin syllables of the Chinese characters of a record's text.
-    pub fn pinyin(&self, text: &str, out: &mut Vec<Token>, pos: &mut usize) {
+    pub fn pinyin(&self, text: &str, out: &mut impl Sink, pos: &mut usize) {
         let folded = fold(text);
         for (i, c) in folded.char_indices() {
             if let Some(p) = c.to_pinyin() {
-                out.push(token(p.plain().to_owned(), i, i + c.len_utf8(), *pos));
+                out.term(p.plain(), i, i + c.len_utf8(), *pos);
                 *pos += 1;
             }
         }
         *pos += VALUE_GAP;
     }
 
+    /// Pinyin as indexed: each syllable, and with it the pair it starts (`qing_hua`), so
+    /// a typed word of two syllables is one term and a longer one a phrase of pairs:
+    /// pairs are rare where single syllables (`jing`, `de`) are in half the collection.
+    pub fn pinyin_terms(&self, text: &str, out: &mut impl Sink, pos: &mut usize) {
+        let folded = fold(text);
+        let mut chars = folded
+            .char_indices()
+            .map(|(i, c)| (i, i + c.len_utf8(), c.to_pinyin().map(|p| p.plain())))
+            .peekable();
+        let mut pair = String::new();
+        while let Some((from, to, syllable)) = chars.next() {
+            let Some(s) = syllable else { continue };
+            out.term(s, from, to, *pos);
+            if let Some(&(_, next_to, Some(next))) = chars.peek() {
+                pair.clear();
+                pair.push_str(s);
+                pair.push(PINYIN_JOIN);
+                pair.push_str(next);
+                out.term(&pair, from, next_to, *pos);
+            }
+            *pos += 1;
+        }
+        *pos += VALUE_GAP;
+    }
+
+    /// How typed syllables are looked up in the pinyin fields: one as itself, more as
+    /// their neighbouring pairs in order (see [`Analyzer::pinyin_terms`]).
+    pub fn pinyin_grams(syllables: &[String]) -> Vec<String> {
+        match syllables {
+            [one] => vec![one.clone()],
+            many => many
+                .windows(2)
+                .map(|w| format!("{}{PINYIN_JOIN}{}", w[0], w[1]))
+                .collect(),
+        }
+    }
+
     /// Chinese characters and overlapping pairs of them (青花瓶 → 青 青花 花 花瓶 瓶), a
     /// character and the pair it starts sharing a position. Any run of characters is then
     /// found as a phrase of pairs (one character as itself), whatever word boundaries
     /// jieba chose in this record's context.
-    pub fn char_grams(&self, text: &str, out: &mut Vec<Token>, pos: &mut usize) {
+    pub fn char_grams(&self, text: &str, out: &mut impl Sink, pos: &mut usize) {
         let folded = fold(text);
-        let chars: Vec<(usize, char)> = folded.char_indices().collect();
-        for (k, &(i, c)) in chars.iter().enumerate() {
+        let mut chars = folded.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
             if !is_han(c) {
                 // Keep a phrase from spanning punctuation or Latin text.
                 *pos += 2;
                 continue;
             }
             let end = i + c.len_utf8();
-            out.push(token(c.to_string(), i, end, *pos));
-            if let Some(&(j, d)) = chars.get(k + 1).filter(|(_, d)| is_han(*d)) {
-                out.push(token(format!("{c}{d}"), i, j + d.len_utf8(), *pos));
+            // Folding keeps offsets, so a character and its pair are slices of the text.
+            out.term(&folded[i..end], i, end, *pos);
+            if let Some(&(j, d)) = chars.peek().filter(|(_, d)| is_han(*d)) {
+                let pair_end = j + d.len_utf8();
+                out.term(&folded[i..pair_end], i, pair_end, *pos);
             }
             *pos += 1;
         }
@@ -179,7 +232,7 @@ impl Analyzer {
         self.jieba
             .cut(&folded, true)
             .into_iter()
-            .filter_map(|t| zh_term(t.word))
+            .filter_map(|t| zh_term(t.word).map(Cow::into_owned))
             .collect()
     }
 
@@ -233,6 +286,8 @@ impl Analyzer {
 
 /// Separates a scope name from the text in values of scoped fields (`maker␟齐白石`).
 pub const SCOPE_MARK: char = '\u{1F}';
+/// Joins two syllables of an indexed pinyin pair (`qing_hua`); never in a syllable.
+const PINYIN_JOIN: char = '_';
 /// Position of a value's first token: tantivy leaves one position between the values of
 /// a field, this keeps phrases from spanning two values.
 const FIRST_POSITION: usize = 8;
@@ -272,51 +327,107 @@ pub struct VtTokenizer {
     an: Arc<Analyzer>,
     kind: Kind,
     scoped: bool,
+    terms: Terms,
 }
 
-/// Tokens made in one go, handed out one by one.
-pub struct VecStream {
-    tokens: Vec<Token>,
+/// The terms of one value, kept in buffers the tokenizer reuses from value to value.
+#[derive(Clone, Default)]
+struct Terms {
+    /// Every term's text, one after another.
+    text: String,
+    /// Per term: where its text ends in `text`, its offsets and position.
+    spans: Vec<Span>,
+    /// The term being handed out.
+    token: Token,
+    /// Prefix of every term (`maker:`), or empty.
+    prefix: String,
+    /// Added to offsets (the length of `scope␟`).
+    shift: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Span {
+    end: usize,
+    from: usize,
+    to: usize,
+    position: usize,
+}
+
+impl Sink for Terms {
+    fn term(&mut self, text: &str, from: usize, to: usize, position: usize) {
+        self.text.push_str(&self.prefix);
+        self.text.push_str(text);
+        self.spans.push(Span {
+            end: self.text.len(),
+            from: from + self.shift,
+            to: to + self.shift,
+            position,
+        });
+    }
+}
+
+/// The terms of one value, handed out one by one through a single token.
+pub struct TermStream<'a> {
+    terms: &'a mut Terms,
     next: usize,
 }
 
-impl TokenStream for VecStream {
+impl TokenStream for TermStream<'_> {
     fn advance(&mut self) -> bool {
+        let t = &mut *self.terms;
+        let Some(span) = t.spans.get(self.next).copied() else {
+            return false;
+        };
+        let start = match self.next {
+            0 => 0,
+            n => t.spans[n - 1].end,
+        };
+        t.token.text.clear();
+        t.token.text.push_str(&t.text[start..span.end]);
+        t.token.offset_from = span.from;
+        t.token.offset_to = span.to;
+        t.token.position = span.position;
+        t.token.position_length = 1;
         self.next += 1;
-        self.next <= self.tokens.len()
+        true
     }
     fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
+        &self.terms.token
     }
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
+        &mut self.terms.token
     }
 }
 
 impl Tokenizer for VtTokenizer {
-    type TokenStream<'a> = VecStream;
+    type TokenStream<'a> = TermStream<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> VecStream {
-        let (scope, body, shift) = match text.split_once(SCOPE_MARK) {
-            Some((s, b)) if self.scoped => (Some(s), b, s.len() + SCOPE_MARK.len_utf8()),
-            _ => (None, text, 0),
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> TermStream<'a> {
+        let t = &mut self.terms;
+        t.text.clear();
+        t.spans.clear();
+        t.prefix.clear();
+        t.shift = 0;
+        let body = match text.split_once(SCOPE_MARK) {
+            Some((s, b)) if self.scoped => {
+                t.prefix.push_str(s);
+                t.prefix.push(':');
+                t.shift = s.len() + SCOPE_MARK.len_utf8();
+                b
+            }
+            _ => text,
         };
-        let mut tokens = Vec::new();
         let mut pos = FIRST_POSITION;
         match self.kind {
-            Kind::Zh => self.an.zh(body, &mut tokens, &mut pos),
-            Kind::Chars => self.an.char_grams(body, &mut tokens, &mut pos),
-            Kind::Pinyin => self.an.pinyin(body, &mut tokens, &mut pos),
-            Kind::En => self.an.en(body, &mut tokens, &mut pos),
+            Kind::Zh => self.an.zh(body, t, &mut pos),
+            Kind::Chars => self.an.char_grams(body, t, &mut pos),
+            Kind::Pinyin => self.an.pinyin_terms(body, t, &mut pos),
+            Kind::En => self.an.en(body, t, &mut pos),
         }
-        if let Some(s) = scope {
-            for t in &mut tokens {
-                t.text = format!("{s}:{}", t.text);
-                t.offset_from += shift;
-                t.offset_to += shift;
-            }
+        TermStream {
+            terms: &mut self.terms,
+            next: 0,
         }
-        VecStream { tokens, next: 0 }
     }
 }
 
@@ -330,6 +441,7 @@ pub fn register(index: &Index, an: &Arc<Analyzer>) {
                     an: an.clone(),
                     kind,
                     scoped,
+                    terms: Terms::default(),
                 }),
             );
         }
@@ -337,12 +449,16 @@ pub fn register(index: &Index, an: &Arc<Analyzer>) {
 }
 
 /// The term jieba's word becomes: lower-cased; punctuation and spaces dropped.
-fn zh_term(word: &str) -> Option<String> {
+fn zh_term(word: &str) -> Option<Cow<'_, str>> {
     let w = word.trim();
     if w.is_empty() || w.len() > MAX_WORD * 3 || !w.chars().any(char::is_alphanumeric) {
         return None;
     }
-    Some(w.to_lowercase())
+    Some(if w.chars().any(char::is_uppercase) {
+        Cow::Owned(w.to_lowercase())
+    } else {
+        Cow::Borrowed(w)
+    })
 }
 
 fn token(text: String, from: usize, to: usize, position: usize) -> Token {
@@ -411,6 +527,24 @@ mod tests {
         a.pinyin("青花", &mut out, &mut 0);
         let t: Vec<_> = out.iter().map(|t| t.text.as_str()).collect();
         assert_eq!(t, vec!["qing", "hua"]);
+        let mut indexed = Vec::new();
+        a.pinyin_terms("景德镇", &mut indexed, &mut 0);
+        let t: Vec<_> = indexed
+            .iter()
+            .map(|t| (t.text.as_str(), t.position))
+            .collect();
+        assert_eq!(
+            t,
+            vec![
+                ("jing", 0),
+                ("jing_de", 0),
+                ("de", 1),
+                ("de_zhen", 1),
+                ("zhen", 2)
+            ]
+        );
+        let typed = a.split_pinyin("jingdezhen").unwrap();
+        assert_eq!(Analyzer::pinyin_grams(&typed), vec!["jing_de", "de_zhen"]);
     }
 }
 
@@ -425,6 +559,7 @@ mod tokenizer_tests {
             an,
             kind: Kind::Chars,
             scoped: true,
+            terms: Terms::default(),
         };
         let text = format!("title{SCOPE_MARK}梅瓶");
         let mut s = t.token_stream(&text);

@@ -222,7 +222,8 @@ impl Planner<'_> {
             syllables.extend(self.an.split_pinyin(w)?);
         }
         let n = syllables.len();
-        let terms: Vec<String> = syllables.iter().map(|s| Self::scoped(scope, s)).collect();
+        let grams = Analyzer::pinyin_grams(&syllables);
+        let terms: Vec<String> = grams.iter().map(|s| Self::scoped(scope, s)).collect();
         let field = if scope.is_some() {
             self.f.scoped_py
         } else {
@@ -230,7 +231,7 @@ impl Planner<'_> {
         };
         let mut alts = vec![phrase(field, &terms)?];
         if scope.is_none() {
-            let title: Vec<String> = syllables
+            let title: Vec<String> = grams
                 .iter()
                 .map(|s| Self::scoped(Some(Scope::Title), s))
                 .collect();
@@ -281,7 +282,7 @@ impl Planner<'_> {
         let mut run: Vec<String> = Vec::new();
         let flush = |run: &mut Vec<String>, out: &mut Vec<Q>| {
             if run.len() > 1
-                && let Some(q) = phrase(self.f.all_py, run)
+                && let Some(q) = phrase(self.f.all_py, &Analyzer::pinyin_grams(run))
             {
                 out.push(boost(q, 3.0));
             }

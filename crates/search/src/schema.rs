@@ -14,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is
 /// rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Handles of every field.
 #[derive(Clone, Debug)]
@@ -36,7 +36,7 @@ pub struct Fields {
     pub all_zh: Field,
     /// Every searchable text, English stems.
     pub all_en: Field,
-    /// Titles, makers and places, pinyin syllables.
+    /// Titles, makers and places, pinyin syllables and neighbouring pairs (`qing_hua`).
     pub all_py: Field,
     /// Every searchable Chinese text as characters and character pairs (substring recall).
     pub all_zhc: Field,

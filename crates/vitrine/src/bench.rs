@@ -25,6 +25,8 @@ const SYSTEM: Actor = Actor::System("bench");
 /// One query of the set.
 struct Case {
     kind: String,
+    /// The line's parameters as written (to name slow queries).
+    params: String,
     req: SearchRequest,
 }
 
@@ -48,6 +50,7 @@ fn load(path: &Path) -> anyhow::Result<Vec<Case>> {
             .map_err(|e| anyhow::anyhow!("line {}: {e}", i + 1))?;
         out.push(Case {
             kind: kind.to_owned(),
+            params: params.to_owned(),
             req,
         });
     }
@@ -81,6 +84,7 @@ pub async fn run(
     search: &Search,
     queries: &Path,
     rounds: u32,
+    slowest: usize,
     fts5: bool,
     data: &Path,
 ) -> anyhow::Result<()> {
@@ -95,12 +99,14 @@ pub async fn run(
     }
     let mut by_kind: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
     let mut all = Vec::new();
+    let mut per_case: Vec<Vec<Duration>> = vec![Vec::new(); cases.len()];
     for _ in 0..rounds {
-        for c in &cases {
+        for (i, c) in cases.iter().enumerate() {
             let t = Instant::now();
             search.search(&SYSTEM, &c.req).await?;
             let d = t.elapsed();
             by_kind.entry(c.kind.clone()).or_default().push(d);
+            per_case[i].push(d);
             all.push(d);
         }
     }
@@ -113,10 +119,30 @@ pub async fn run(
         println!("{}", summary(&k, d));
     }
     println!("{}", summary("all", all));
+    if slowest > 0 {
+        print_slowest(&cases, per_case, slowest);
+    }
     if fts5 {
         compare_fts5(museum, search, &cases, data).await?;
     }
     Ok(())
+}
+
+/// The queries with the highest median time, to see what makes the tail.
+fn print_slowest(cases: &[Case], per_case: Vec<Vec<Duration>>, n: usize) {
+    let mut medians: Vec<(f64, &Case)> = per_case
+        .into_iter()
+        .zip(cases)
+        .map(|(mut d, c)| {
+            d.sort();
+            (pct(&d, 0.5), c)
+        })
+        .collect();
+    medians.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("\nSlowest queries (median ms):\n");
+    for (ms, c) in medians.into_iter().take(n) {
+        println!("{ms:8.2}  {:<8} {}", c.kind, c.params);
+    }
 }
 
 /// Every text the staff index holds of a record, for the FTS5 table.

@@ -22,6 +22,12 @@ use vitrine_kernel::{Actor, Role};
 use crate::config::{Config, Overrides};
 use crate::museum::Museum;
 
+/// mimalloc instead of the system allocator: indexing makes millions of small strings
+/// from several threads at once, where glibc's arenas spent a fifth of a rebuild in
+/// malloc, free and the locks between them (measured with perf; docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Vitrine: collections, conservation and visitor services of a museum, in one program.
 #[derive(Parser)]
 #[command(name = "vitrine", version, about, long_about = None)]
@@ -127,6 +133,9 @@ enum Command {
         /// Times each query runs.
         #[arg(long, default_value_t = 5)]
         rounds: u32,
+        /// Also list this many queries with the highest median time.
+        #[arg(long, default_value_t = 0)]
+        slowest: usize,
         /// Also build an FTS5 trigram table of the same records and compare.
         #[arg(long)]
         fts5: bool,
@@ -427,12 +436,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             at,
             queries,
             rounds,
+            slowest,
             fts5,
         } => {
             let cfg = load(&at, None)?;
             let museum = Museum::open(&cfg).await?;
             let search = museum.search(&cfg).await?;
-            bench::run(&museum, &search, &queries, rounds, fts5, &cfg.data).await
+            bench::run(&museum, &search, &queries, rounds, slowest, fts5, &cfg.data).await
         }
         Command::BenchIngest { plan } => bench_http::ingest(plan).await,
         Command::BenchGet { url, auth, repeat } => {
