@@ -5,8 +5,8 @@
 //!   wares, kilns, techniques and places (`dict/museum.txt`). Records are cut in search
 //!   mode (a long word also yields its dictionary sub-words); queries in precise mode.
 //! - English: words, lower-cased, accents folded, Snowball-stemmed.
-//! - Pinyin: each Chinese character becomes its toneless syllable, so `qinghua` and
-//!   `qing hua` reach 青花.
+//! - Pinyin: each Chinese character becomes its toneless syllable, indexed alone and
+//!   with its neighbour (`qing_hua`), so `qinghua` and `qing hua` reach 青花 as one term.
 //!
 //! The same functions serve tantivy as registered tokenizers (records are tokenized in
 //! tantivy's indexing threads) and the query planner and snippets directly.
