@@ -13,15 +13,17 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::band::BAND;
+use crate::document::Scope;
 use jieba_rs::Jieba;
 use pinyin::ToPinyin;
 use tantivy::Index;
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer, Token, TokenStream, Tokenizer,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, TextAnalyzer, Token, TokenStream, Tokenizer,
 };
 
 /// Positions left between two values of one field, so a phrase never spans them.
@@ -30,16 +32,54 @@ pub const VALUE_GAP: usize = 50;
 const MAX_WORD: usize = 40;
 
 thread_local! {
-    static ENGLISH: RefCell<TextAnalyzer> = RefCell::new(english());
+    static ENGLISH: RefCell<English> = RefCell::new(English::new());
 }
 
-fn english() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_WORD))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
-        .build()
+/// English analysis: words, lower-cased and folded, then stemmed through a cache (a
+/// collection's vocabulary is small; stemming every occurrence was a tenth of indexing).
+struct English {
+    words: TextAnalyzer,
+    stemmer: TextAnalyzer,
+    stems: HashMap<String, String>,
+}
+
+/// Words whose stems a thread keeps (then it starts over).
+const STEM_CACHE: usize = 50_000;
+
+impl English {
+    fn new() -> English {
+        English {
+            words: TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(MAX_WORD))
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .build(),
+            stemmer: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(Stemmer::new(Language::English))
+                .build(),
+            stems: HashMap::new(),
+        }
+    }
+
+    fn stem<'a>(
+        stems: &'a mut HashMap<String, String>,
+        stemmer: &mut TextAnalyzer,
+        word: &str,
+    ) -> &'a str {
+        if !stems.contains_key(word) {
+            if stems.len() >= STEM_CACHE {
+                stems.clear();
+            }
+            let mut s = stemmer.token_stream(word);
+            let stem = if s.advance() {
+                s.token().text.clone()
+            } else {
+                word.to_owned()
+            };
+            stems.insert(word.to_owned(), stem);
+        }
+        stems.get(word).map_or("", String::as_str)
+    }
 }
 
 /// Where an analysis puts its terms: the term, its byte offsets in the analysed text and
@@ -116,8 +156,12 @@ impl Analyzer {
 
     /// Chinese tokens of a record's text, appended with positions from `*pos`.
     pub fn zh(&self, text: &str, out: &mut impl Sink, pos: &mut usize) {
-        let folded = fold(text);
-        for t in self.jieba.cut_for_search(&folded, true) {
+        self.zh_simplified(&fold(text), out, pos);
+    }
+
+    /// [`Analyzer::zh`] of text already folded to simplified characters.
+    fn zh_simplified(&self, folded: &str, out: &mut impl Sink, pos: &mut usize) {
+        for t in self.jieba.cut_for_search(folded, true) {
             if let Some(term) = zh_term(t.word) {
                 out.term(&term, t.byte_start, t.byte_end, *pos);
                 *pos += 1;
@@ -130,13 +174,23 @@ impl Analyzer {
     pub fn en(&self, text: &str, out: &mut impl Sink, pos: &mut usize) {
         ENGLISH.with(|a| {
             let mut a = a.borrow_mut();
-            let mut s = a.token_stream(text);
+            let English {
+                words,
+                stemmer,
+                stems,
+            } = &mut *a;
+            let mut s = words.token_stream(text);
             let base = *pos;
             let mut last = 0;
             s.process(&mut |t: &Token| {
                 let p = t.position + base;
                 last = p + 1;
-                out.term(&t.text, t.offset_from, t.offset_to, p);
+                out.term(
+                    English::stem(stems, stemmer, &t.text),
+                    t.offset_from,
+                    t.offset_to,
+                    p,
+                );
             });
             *pos = last.max(base) + VALUE_GAP;
         });
@@ -158,7 +212,11 @@ impl Analyzer {
     /// a typed word of two syllables is one term and a longer one a phrase of pairs:
     /// pairs are rare where single syllables (`jing`, `de`) are in half the collection.
     pub fn pinyin_terms(&self, text: &str, out: &mut impl Sink, pos: &mut usize) {
-        let folded = fold(text);
+        self.pinyin_terms_simplified(&fold(text), out, pos);
+    }
+
+    /// [`Analyzer::pinyin_terms`] of text already folded to simplified characters.
+    fn pinyin_terms_simplified(&self, folded: &str, out: &mut impl Sink, pos: &mut usize) {
         let mut chars = folded
             .char_indices()
             .map(|(i, c)| (i, i + c.len_utf8(), c.to_pinyin().map(|p| p.plain())))
@@ -196,7 +254,11 @@ impl Analyzer {
     /// found as a phrase of pairs (one character as itself), whatever word boundaries
     /// jieba chose in this record's context.
     pub fn char_grams(&self, text: &str, out: &mut impl Sink, pos: &mut usize) {
-        let folded = fold(text);
+        self.char_grams_simplified(&fold(text), out, pos);
+    }
+
+    /// [`Analyzer::char_grams`] of text already folded to simplified characters.
+    fn char_grams_simplified(&self, folded: &str, out: &mut impl Sink, pos: &mut usize) {
         let mut chars = folded.char_indices().peekable();
         while let Some((i, c)) = chars.next() {
             if !is_han(c) {
@@ -284,13 +346,20 @@ impl Analyzer {
     }
 }
 
-/// Separates a scope name from the text in values of scoped fields (`maker␟齐白石`).
-pub const SCOPE_MARK: char = '\u{1F}';
+/// Starts each text in a record's value of a catch-all field, followed by its field's
+/// band as one character ([`band_mark`]): the record's texts are one value, so the
+/// tokenizer places each at its band's positions (see `band`).
+pub const ENTRY: char = '\u{1E}';
 /// Joins two syllables of an indexed pinyin pair (`qing_hua`); never in a syllable.
 const PINYIN_JOIN: char = '_';
-/// Position of a value's first token: tantivy leaves one position between the values of
-/// a field, this keeps phrases from spanning two values.
+/// Position of a value's first token in fields of several values: tantivy leaves one
+/// position between values, this keeps phrases from spanning two.
 const FIRST_POSITION: usize = 8;
+
+/// The character naming band `n` after an [`ENTRY`].
+pub fn band_mark(n: usize) -> char {
+    char::from(b'a' + n as u8)
+}
 
 /// Which analysis a registered tokenizer runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -306,17 +375,18 @@ pub enum Kind {
 }
 
 impl Kind {
-    /// The tokenizer's registered name (scoped: reads `scope␟text`, prefixes `scope:`).
-    pub fn name(self, scoped: bool) -> &'static str {
-        match (self, scoped) {
+    /// The tokenizer's registered name (banded: reads a record's texts, each after an
+    /// [`ENTRY`] and its band).
+    pub fn name(self, banded: bool) -> &'static str {
+        match (self, banded) {
             (Kind::Zh, false) => "vt_zh",
             (Kind::Chars, false) => "vt_zhc",
             (Kind::Pinyin, false) => "vt_py",
             (Kind::En, false) => "vt_en",
-            (Kind::Zh, true) => "vt_zh_s",
-            (Kind::Chars, true) => "vt_zhc_s",
-            (Kind::Pinyin, true) => "vt_py_s",
-            (Kind::En, true) => "vt_en_s",
+            (Kind::Zh, true) => "vt_zh_b",
+            (Kind::Chars, true) => "vt_zhc_b",
+            (Kind::Pinyin, true) => "vt_py_b",
+            (Kind::En, true) => "vt_en_b",
         }
     }
 }
@@ -326,7 +396,7 @@ impl Kind {
 pub struct VtTokenizer {
     an: Arc<Analyzer>,
     kind: Kind,
-    scoped: bool,
+    banded: bool,
     terms: Terms,
 }
 
@@ -339,14 +409,13 @@ struct Terms {
     spans: Vec<Span>,
     /// The term being handed out.
     token: Token,
-    /// Prefix of every term (`maker:`), or empty.
-    prefix: String,
-    /// Added to offsets (the length of `scope␟`).
+    /// Added to offsets (where the text being analysed starts in the value).
     shift: usize,
 }
 
 #[derive(Clone, Copy)]
 struct Span {
+    start: usize,
     end: usize,
     from: usize,
     to: usize,
@@ -355,9 +424,10 @@ struct Span {
 
 impl Sink for Terms {
     fn term(&mut self, text: &str, from: usize, to: usize, position: usize) {
-        self.text.push_str(&self.prefix);
+        let start = self.text.len();
         self.text.push_str(text);
         self.spans.push(Span {
+            start,
             end: self.text.len(),
             from: from + self.shift,
             to: to + self.shift,
@@ -378,12 +448,8 @@ impl TokenStream for TermStream<'_> {
         let Some(span) = t.spans.get(self.next).copied() else {
             return false;
         };
-        let start = match self.next {
-            0 => 0,
-            n => t.spans[n - 1].end,
-        };
         t.token.text.clear();
-        t.token.text.push_str(&t.text[start..span.end]);
+        t.token.text.push_str(&t.text[span.start..span.end]);
         t.token.offset_from = span.from;
         t.token.offset_to = span.to;
         t.token.position = span.position;
@@ -406,23 +472,39 @@ impl Tokenizer for VtTokenizer {
         let t = &mut self.terms;
         t.text.clear();
         t.spans.clear();
-        t.prefix.clear();
         t.shift = 0;
-        let body = match text.split_once(SCOPE_MARK) {
-            Some((s, b)) if self.scoped => {
-                t.prefix.push_str(s);
-                t.prefix.push(':');
-                t.shift = s.len() + SCOPE_MARK.len_utf8();
-                b
+        if !self.banded {
+            let mut pos = FIRST_POSITION;
+            analyse(&self.an, self.kind, text, t, &mut pos);
+        } else {
+            // Where the next text of each band goes, from the band's start.
+            let mut next = [0usize; Scope::BANDS.len()];
+            let mut at = 0;
+            for entry in text.split(ENTRY) {
+                let start = at;
+                at += entry.len() + ENTRY.len_utf8();
+                let mut chars = entry.chars();
+                let Some(n) = chars
+                    .next()
+                    .and_then(|c| (c as usize).checked_sub(usize::from(b'a')))
+                    .filter(|n| *n < next.len())
+                else {
+                    continue;
+                };
+                let body = chars.as_str();
+                t.shift = start + 1;
+                // A text longer than its band runs on into the next one: only a field
+                // query on its end would miss it.
+                let base = n * BAND as usize;
+                let mut pos = base + next[n];
+                analyse(&self.an, self.kind, body, t, &mut pos);
+                next[n] = pos - base;
             }
-            _ => text,
-        };
-        let mut pos = FIRST_POSITION;
-        match self.kind {
-            Kind::Zh => self.an.zh(body, t, &mut pos),
-            Kind::Chars => self.an.char_grams(body, t, &mut pos),
-            Kind::Pinyin => self.an.pinyin_terms(body, t, &mut pos),
-            Kind::En => self.an.en(body, t, &mut pos),
+            // The index takes a field's terms in position order; texts come grouped by
+            // band (see `document`), this keeps any other order from corrupting it.
+            if t.spans.windows(2).any(|w| w[0].position > w[1].position) {
+                t.spans.sort_by_key(|s| s.position);
+            }
         }
         TermStream {
             terms: &mut self.terms,
@@ -431,16 +513,27 @@ impl Tokenizer for VtTokenizer {
     }
 }
 
+/// The index's analysis of a text: Chinese text comes already folded to simplified (the
+/// document folds each text once for all its fields, see `document`).
+fn analyse(an: &Analyzer, kind: Kind, text: &str, out: &mut Terms, pos: &mut usize) {
+    match kind {
+        Kind::Zh => an.zh_simplified(text, out, pos),
+        Kind::Chars => an.char_grams_simplified(text, out, pos),
+        Kind::Pinyin => an.pinyin_terms_simplified(text, out, pos),
+        Kind::En => an.en(text, out, pos),
+    }
+}
+
 /// Registers every analysis on an index (tokenizers are not stored with the index).
 pub fn register(index: &Index, an: &Arc<Analyzer>) {
     for kind in [Kind::Zh, Kind::Chars, Kind::Pinyin, Kind::En] {
-        for scoped in [false, true] {
+        for banded in [false, true] {
             index.tokenizers().register(
-                kind.name(scoped),
+                kind.name(banded),
                 TextAnalyzer::from(VtTokenizer {
                     an: an.clone(),
                     kind,
-                    scoped,
+                    banded,
                     terms: Terms::default(),
                 }),
             );
@@ -553,20 +646,48 @@ mod tokenizer_tests {
     use super::*;
 
     #[test]
-    fn scoped_tokenizers_prefix_their_terms() {
+    fn banded_tokenizers_place_each_text_in_its_band() {
         let an = Arc::new(Analyzer::new());
         let mut t = VtTokenizer {
             an,
             kind: Kind::Chars,
-            scoped: true,
+            banded: true,
             terms: Terms::default(),
         };
-        let text = format!("title{SCOPE_MARK}梅瓶");
+        let maker = Scope::Maker.band_index();
+        let text = format!(
+            "{ENTRY}{}梅瓶{ENTRY}{}齐白石{ENTRY}{}瓶",
+            band_mark(0),
+            band_mark(maker),
+            band_mark(0)
+        );
         let mut s = t.token_stream(&text);
         let mut got = Vec::new();
         while s.advance() {
-            got.push(s.token().text.clone());
+            let k = s.token();
+            got.push((
+                k.text.clone(),
+                k.position,
+                text[k.offset_from..k.offset_to].to_owned(),
+            ));
         }
-        assert_eq!(got, vec!["title:梅", "title:梅瓶", "title:瓶"]);
+        let band = BAND as usize * maker;
+        let at = |t: &str, p: usize| (t.to_owned(), p, t.to_owned());
+        assert_eq!(
+            got,
+            vec![
+                at("梅", 0),
+                at("梅瓶", 0),
+                at("瓶", 1),
+                // The second title continues after the first, a gap between them,
+                // and the terms come in position order.
+                at("瓶", 2 + VALUE_GAP),
+                at("齐", band),
+                at("齐白", band),
+                at("白", band + 1),
+                at("白石", band + 1),
+                at("石", band + 2),
+            ]
+        );
     }
 }

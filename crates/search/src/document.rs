@@ -2,6 +2,7 @@
 //! projection is built from a copy of the record with every restricted field removed,
 //! so restricted text cannot reach the public index at all.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use tantivy::TantivyDocument;
@@ -11,7 +12,7 @@ use vitrine_collections::feed::{FeedAuthority, FeedObject};
 use vitrine_collections::model::{ObjectInput, ObjectStatus};
 use vitrine_kernel::LangText;
 
-use crate::analysis::{SCOPE_MARK, is_han};
+use crate::analysis::{ENTRY, band_mark, fold, is_han};
 use crate::schema::Fields;
 
 /// Which index a document is for.
@@ -113,11 +114,31 @@ enum Target {
     Secret,
 }
 
-/// Adds a record's texts to the right fields; tantivy's registered tokenizers (see
-/// `analysis`) turn them into terms.
+/// Gathers a record's texts: each goes once into the catch-all values (marked with its
+/// field's band, see `band`), titles also into the title fields; tantivy's registered
+/// tokenizers (see `analysis`) turn them into terms.
 struct Texts<'a> {
     f: &'a Fields,
     doc: TantivyDocument,
+    /// Chinese texts by band (words and characters are cut from the same value).
+    zh: Bands,
+    /// Chinese texts of the fields whose pinyin is searched.
+    py: Bands,
+    /// Latin texts.
+    en: Bands,
+}
+
+/// Texts gathered per band, so the value lists them in band order: the index takes a
+/// field's terms in position order.
+type Bands = [String; Scope::BANDS.len()];
+
+/// One value of the gathered texts, bands in order.
+fn joined(bands: Bands) -> String {
+    let mut out = String::with_capacity(bands.iter().map(String::len).sum());
+    for b in bands {
+        out.push_str(&b);
+    }
+    out
 }
 
 impl Texts<'_> {
@@ -126,41 +147,58 @@ impl Texts<'_> {
         if text.is_empty() {
             return;
         }
+        // The mark that separates texts cannot come from the record itself.
+        let text: Cow<str> = if text.contains(ENTRY) {
+            Cow::Owned(text.replace(ENTRY, " "))
+        } else {
+            Cow::Borrowed(text)
+        };
         let f = self.f;
         let han = text.chars().any(is_han);
+        // Folded once here for every field's tokenizer (they expect simplified text).
+        let text: Cow<str> = if han { Cow::Owned(fold(&text)) } else { text };
         // Latin words are English terms, also inside Chinese text ("库房 Storeroom 3").
         let latin = if !han {
-            Some(text.to_owned())
+            Some(text.clone())
         } else if text.bytes().any(|b| b.is_ascii_alphabetic()) {
-            Some(latin_only(text))
+            Some(Cow::Owned(latin_only(&text)))
         } else {
             None
         };
-        let doc = &mut self.doc;
         match target {
             Target::Secret => {
                 if han {
-                    doc.add_text(f.secret_zh, text);
+                    self.doc.add_text(f.secret_zh, &text);
                 }
                 if let Some(l) = &latin {
-                    doc.add_text(f.secret_en, l);
+                    self.doc.add_text(f.secret_en, l);
                 }
             }
             Target::Scoped(scope) => {
-                let scoped = |t: &str| format!("{}{SCOPE_MARK}{t}", scope.key());
+                let n = scope.band_index();
+                let entry = |bands: &mut Bands, t: &str| {
+                    let buf = &mut bands[n];
+                    buf.push(ENTRY);
+                    buf.push(band_mark(n));
+                    buf.push_str(t);
+                };
                 if han {
-                    doc.add_text(f.all_zh, text);
-                    doc.add_text(f.all_zhc, text);
-                    doc.add_text(f.scoped_zh, scoped(text));
-                    doc.add_text(f.scoped_zhc, scoped(text));
+                    entry(&mut self.zh, &text);
                     if scope.has_pinyin() {
-                        doc.add_text(f.all_py, text);
-                        doc.add_text(f.scoped_py, scoped(text));
+                        entry(&mut self.py, &text);
                     }
                 }
                 if let Some(l) = &latin {
-                    doc.add_text(f.all_en, l);
-                    doc.add_text(f.scoped_en, scoped(l));
+                    entry(&mut self.en, l);
+                }
+                if scope == Scope::Title {
+                    if han {
+                        self.doc.add_text(f.title_zh, &text);
+                        self.doc.add_text(f.title_py, &text);
+                    }
+                    if let Some(l) = &latin {
+                        self.doc.add_text(f.title_en, l);
+                    }
                 }
             }
         }
@@ -170,6 +208,22 @@ impl Texts<'_> {
         for v in t.0.values() {
             self.text(target, v);
         }
+    }
+
+    /// The document, with the gathered catch-all values.
+    fn finish(self) -> TantivyDocument {
+        let (f, mut doc) = (self.f, self.doc);
+        let zh = joined(self.zh);
+        if !zh.is_empty() {
+            doc.add_text(f.all_zhc, &zh);
+            doc.add_text(f.all_zh, zh);
+        }
+        for (field, v) in [(f.all_py, joined(self.py)), (f.all_en, joined(self.en))] {
+            if !v.is_empty() {
+                doc.add_text(field, v);
+            }
+        }
+        doc
     }
 }
 
@@ -205,6 +259,9 @@ pub fn build(
     let mut t = Texts {
         f,
         doc: TantivyDocument::default(),
+        zh: Default::default(),
+        py: Default::default(),
+        en: Default::default(),
     };
     let mut refs: Vec<Uuid> = Vec::new();
     let name = |t: &mut Texts, scope: Scope, id: Option<Uuid>, refs: &mut Vec<Uuid>| {
@@ -281,7 +338,7 @@ pub fn build(
     {
         t.text(Target::Secret, s);
     }
-    let mut doc = t.doc;
+    let mut doc = t.finish();
     refs.sort_unstable();
     refs.dedup();
     for r in &refs {

@@ -16,6 +16,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term as TTerm};
 
 use crate::analysis::{Analyzer, is_han};
+use crate::band::BandQuery;
 use crate::document::Scope;
 use crate::query::{FieldRef, Parsed, Term};
 use crate::schema::Fields;
@@ -72,6 +73,11 @@ fn phrase(field: Field, terms: &[String]) -> Option<Q> {
     }
 }
 
+/// A phrase of terms whose first stands in a field's band (see `band`).
+fn in_band(field: Field, terms: &[String], scope: Scope) -> Option<Q> {
+    BandQuery::new(field, terms, scope).map(|q| Box::new(q) as Q)
+}
+
 fn any(qs: Vec<Q>) -> Option<Q> {
     match qs.len() {
         0 => None,
@@ -100,13 +106,6 @@ pub fn looks_like_number(w: &str) -> bool {
 }
 
 impl Planner<'_> {
-    fn scoped(scope: Option<Scope>, t: &str) -> String {
-        match scope {
-            Some(s) => format!("{}:{t}", s.key()),
-            None => t.to_owned(),
-        }
-    }
-
     fn number_prefix(&self, w: &str) -> Q {
         let lower = w.to_lowercase();
         let prefix = if lower.chars().count() >= 2 {
@@ -120,44 +119,35 @@ impl Planner<'_> {
         any(vec![boost(tq(self.f.number, &lower), 20.0), prefix]).unwrap_or(range_none())
     }
 
-    /// Chinese `text`: its words (all required), or its runs of characters anywhere
-    /// (unscoped: a phrase of character pairs; in a field: all its pairs), so a word
-    /// jieba cut differently in a record's context is still found.
+    /// Chinese `text`: its words (all required; anywhere only), or its runs of
+    /// characters as phrases of character pairs, so a word jieba cut differently in a
+    /// record's context is still found.
     fn chinese(&self, text: &str, scope: Option<Scope>) -> Option<Q> {
-        let mut alts: Vec<Q> = self.chinese_words(text, scope).into_iter().collect();
+        let mut alts: Vec<Q> = match scope {
+            None => self.chinese_words(text).into_iter().collect(),
+            Some(_) => Vec::new(),
+        };
         let mut runs = Vec::new();
         for run in text.split(|c: char| !is_han(c)).filter(|r| !r.is_empty()) {
             let grams = self.an.gram_terms(run);
             runs.push(match scope {
                 None => phrase(self.f.all_zhc, &grams)?,
-                Some(_) => all(grams
-                    .iter()
-                    .map(|g| tq(self.f.scoped_zhc, &Self::scoped(scope, g)))
-                    .collect())?,
+                Some(s) => in_band(self.f.all_zhc, &grams, s)?,
             });
         }
         alts.extend(all(runs));
         any(alts)
     }
 
-    /// Chinese words of `text` (all required), in the catch-all or a scope.
-    fn chinese_words(&self, text: &str, scope: Option<Scope>) -> Option<Q> {
+    /// Chinese words of `text` (all required), titles weighing more.
+    fn chinese_words(&self, text: &str) -> Option<Q> {
         let terms = self.an.zh_terms(text);
         let per_term = terms
             .iter()
             .map(|t| {
-                let mut alts = vec![];
-                if scope.is_some() {
-                    alts.push(tq(self.f.scoped_zh, &Self::scoped(scope, t)));
-                } else {
-                    alts.push(tq(self.f.all_zh, t));
-                    alts.push(boost(
-                        tq(self.f.scoped_zh, &Self::scoped(Some(Scope::Title), t)),
-                        2.0,
-                    ));
-                    if self.secret {
-                        alts.push(tq(self.f.secret_zh, t));
-                    }
+                let mut alts = vec![tq(self.f.all_zh, t), boost(tq(self.f.title_zh, t), 2.0)];
+                if self.secret {
+                    alts.push(tq(self.f.secret_zh, t));
                 }
                 any(alts)
             })
@@ -167,47 +157,32 @@ impl Planner<'_> {
 
     /// English stems of `text`: a word (typo-tolerant when unscoped and unknown) or a phrase.
     fn english(&self, text: &str, scope: Option<Scope>, is_phrase: bool) -> Option<Q> {
-        let terms: Vec<String> = self
-            .an
-            .en_terms(text)
-            .into_iter()
-            .map(|t| Self::scoped(scope, &t))
-            .collect();
-        if terms.is_empty() {
-            return None;
+        let terms = self.an.en_terms(text);
+        if let Some(s) = scope {
+            return in_band(self.f.all_en, &terms, s);
         }
-        let field = if scope.is_some() {
-            self.f.scoped_en
-        } else {
-            self.f.all_en
-        };
+        let field = self.f.all_en;
         if is_phrase || terms.len() > 1 {
             let mut alts = vec![phrase(field, &terms)?];
-            if self.secret && scope.is_none() {
+            if self.secret {
                 alts.extend(phrase(self.f.secret_en, &terms));
             }
             return any(alts);
         }
-        let t = &terms[0];
-        let mut alts = vec![tq(field, t)];
-        if scope.is_none() {
-            alts.push(boost(
-                tq(self.f.scoped_en, &Self::scoped(Some(Scope::Title), t)),
-                2.0,
-            ));
-            if self.secret {
-                alts.push(tq(self.f.secret_en, t));
-            }
-            let known = self.searcher.doc_freq(&term(field, t)).unwrap_or(0) > 0;
-            let chars = t.chars().count();
-            if !known && chars >= 4 && t.chars().all(char::is_alphabetic) {
-                let distance = if chars >= 8 { 2 } else { 1 };
-                alts.push(Box::new(FuzzyTermQuery::new(
-                    term(field, t),
-                    distance,
-                    true,
-                )));
-            }
+        let t = terms.first()?;
+        let mut alts = vec![tq(field, t), boost(tq(self.f.title_en, t), 2.0)];
+        if self.secret {
+            alts.push(tq(self.f.secret_en, t));
+        }
+        let known = self.searcher.doc_freq(&term(field, t)).unwrap_or(0) > 0;
+        let chars = t.chars().count();
+        if !known && chars >= 4 && t.chars().all(char::is_alphabetic) {
+            let distance = if chars >= 8 { 2 } else { 1 };
+            alts.push(Box::new(FuzzyTermQuery::new(
+                term(field, t),
+                distance,
+                true,
+            )));
         }
         any(alts)
     }
@@ -223,21 +198,14 @@ impl Planner<'_> {
         }
         let n = syllables.len();
         let grams = Analyzer::pinyin_grams(&syllables);
-        let terms: Vec<String> = grams.iter().map(|s| Self::scoped(scope, s)).collect();
-        let field = if scope.is_some() {
-            self.f.scoped_py
-        } else {
-            self.f.all_py
+        let q = match scope {
+            Some(s) => in_band(self.f.all_py, &grams, s)?,
+            None => any(vec![
+                phrase(self.f.all_py, &grams)?,
+                boost(phrase(self.f.title_py, &grams)?, 2.0),
+            ])?,
         };
-        let mut alts = vec![phrase(field, &terms)?];
-        if scope.is_none() {
-            let title: Vec<String> = grams
-                .iter()
-                .map(|s| Self::scoped(Some(Scope::Title), s))
-                .collect();
-            alts.push(boost(phrase(self.f.scoped_py, &title)?, 2.0));
-        }
-        Some((any(alts)?, n))
+        Some((q, n))
     }
 
     /// One word or phrase, anywhere or in its field.
@@ -350,10 +318,10 @@ impl Planner<'_> {
             {
                 // Titles only: a prefix over every word of a large museum is slow and
                 // suggests little of use.
-                let w = Self::scoped(Some(Scope::Title), &t.text.to_lowercase());
+                let w = t.text.to_lowercase();
                 let mut q = InvertedIndexRangeQuery::new(
-                    Bound::Included(term(self.f.scoped_en, &w)),
-                    Bound::Excluded(term(self.f.scoped_en, &format!("{w}\u{10FFFF}"))),
+                    Bound::Included(term(self.f.title_en, &w)),
+                    Bound::Excluded(term(self.f.title_en, &format!("{w}\u{10FFFF}"))),
                 );
                 q.limit(64);
                 alts.push(Box::new(q));

@@ -114,7 +114,7 @@ impl Search {
     ) -> Result<Arc<Live>> {
         let root = self.inner.root.clone();
         let an = self.inner.an.clone();
-        let generation = tokio::task::spawn_blocking(move || root.create_next(&an, 1))
+        let generation = tokio::task::spawn_blocking(move || root.create_next(&an, 2))
             .await
             .map_err(err)??;
         let live = Arc::new(Live {
@@ -124,10 +124,14 @@ impl Search {
         let mut after: Option<Uuid> = None;
         let mut done = 0u64;
         let names = self.names();
-        // Read the next batch while the previous one is analysed.
-        let mut next = Some(self.inner.collections.feed_scan(&INDEXER, after, BATCH));
+        // The next batch is read (a task of its own) while the previous one is analysed.
+        let scan = |after: Option<Uuid>| {
+            let c = self.inner.collections.clone();
+            tokio::spawn(async move { c.feed_scan(&INDEXER, after, BATCH).await })
+        };
+        let mut next = Some(scan(after));
         while let Some(fetch) = next.take() {
-            let batch = fetch.await?;
+            let batch = fetch.await.map_err(err)??;
             if batch.is_empty() {
                 break;
             }
@@ -154,7 +158,7 @@ impl Search {
                 }
                 Ok(())
             });
-            let fetch_next = self.inner.collections.feed_scan(&INDEXER, after, BATCH);
+            let fetch_next = scan(after);
             work.await.map_err(err)??;
             next = Some(fetch_next);
             self.set_progress(Some((done, total.max(done))));

@@ -1,11 +1,10 @@
 //! The index schema: which fields a document has and how each is indexed.
 //!
 //! Text is indexed four ways (Chinese words, Chinese characters and pairs, English stems,
-//! pinyin syllables; see `analysis`) into
-//! catch-all fields that plain words search, plus "scoped" fields whose terms carry
-//! their field name (`maker:齐白石`) for the `field:value` syntax and for lifting title
-//! matches in the ranking. Facets are string fast fields; years and change
-//! times are numeric fast fields.
+//! pinyin syllables; see `analysis`) into catch-all fields that plain words search, each
+//! text once, at the positions of its field's band (see `band`), which answers
+//! `maker:齐白石`. Titles are indexed once more on their own to lift title matches in the
+//! ranking. Facets are string fast fields; years and change times are numeric fast fields.
 
 use crate::analysis::Kind;
 use tantivy::schema::{
@@ -14,7 +13,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is
 /// rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Handles of every field.
 #[derive(Clone, Debug)]
@@ -32,7 +31,8 @@ pub struct Fields {
     pub title_json: Field,
     /// Description as JSON `LangText` (snippets).
     pub desc_json: Field,
-    /// Every searchable text, Chinese words.
+    /// Every searchable text, Chinese words (one value per record: its texts, each after
+    /// an `ENTRY` mark).
     pub all_zh: Field,
     /// Every searchable text, English stems.
     pub all_en: Field,
@@ -40,14 +40,12 @@ pub struct Fields {
     pub all_py: Field,
     /// Every searchable Chinese text as characters and character pairs (substring recall).
     pub all_zhc: Field,
-    /// `field:term`, Chinese.
-    pub scoped_zh: Field,
-    /// `field:term`, Chinese characters and pairs.
-    pub scoped_zhc: Field,
-    /// `field:term`, English.
-    pub scoped_en: Field,
-    /// `field:term`, pinyin.
-    pub scoped_py: Field,
+    /// Titles, Chinese words.
+    pub title_zh: Field,
+    /// Titles, English stems.
+    pub title_en: Field,
+    /// Titles, pinyin syllables and pairs.
+    pub title_py: Field,
     /// Confidential text (staff index only; searched for roles allowed it), Chinese.
     pub secret_zh: Field,
     /// Confidential text, English.
@@ -82,7 +80,7 @@ pub struct Fields {
     pub updated: Field,
 }
 
-fn analyzed(kind: Kind, scoped: bool, positions: bool) -> TextOptions {
+fn analyzed(kind: Kind, banded: bool, positions: bool) -> TextOptions {
     let record = if positions {
         IndexRecordOption::WithFreqsAndPositions
     } else {
@@ -90,7 +88,7 @@ fn analyzed(kind: Kind, scoped: bool, positions: bool) -> TextOptions {
     };
     TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(kind.name(scoped))
+            .set_tokenizer(kind.name(banded))
             .set_index_option(record),
     )
 }
@@ -106,14 +104,13 @@ pub fn build() -> (Schema, Fields) {
         number_shown: b.add_text_field("number_shown", STORED),
         title_json: b.add_text_field("title_json", STORED),
         desc_json: b.add_text_field("desc_json", STORED),
-        all_zh: b.add_text_field("all_zh", analyzed(Kind::Zh, false, false)),
-        all_en: b.add_text_field("all_en", analyzed(Kind::En, false, true)),
-        all_py: b.add_text_field("all_py", analyzed(Kind::Pinyin, false, true)),
-        all_zhc: b.add_text_field("all_zhc", analyzed(Kind::Chars, false, true)),
-        scoped_zh: b.add_text_field("scoped_zh", analyzed(Kind::Zh, true, false)),
-        scoped_zhc: b.add_text_field("scoped_zhc", analyzed(Kind::Chars, true, false)),
-        scoped_en: b.add_text_field("scoped_en", analyzed(Kind::En, true, true)),
-        scoped_py: b.add_text_field("scoped_py", analyzed(Kind::Pinyin, true, true)),
+        all_zh: b.add_text_field("all_zh", analyzed(Kind::Zh, true, false)),
+        all_en: b.add_text_field("all_en", analyzed(Kind::En, true, true)),
+        all_py: b.add_text_field("all_py", analyzed(Kind::Pinyin, true, true)),
+        all_zhc: b.add_text_field("all_zhc", analyzed(Kind::Chars, true, true)),
+        title_zh: b.add_text_field("title_zh", analyzed(Kind::Zh, false, false)),
+        title_en: b.add_text_field("title_en", analyzed(Kind::En, false, false)),
+        title_py: b.add_text_field("title_py", analyzed(Kind::Pinyin, false, true)),
         secret_zh: b.add_text_field("secret_zh", analyzed(Kind::Zh, false, false)),
         secret_en: b.add_text_field("secret_en", analyzed(Kind::En, false, true)),
         refs: b.add_text_field("refs", STRING),

@@ -290,6 +290,25 @@ async fn finds_by_chinese_pinyin_english_traditional_and_number() {
             vec![m.vase],
             "{e}: title"
         );
+        // A field query finds its words in that field only, in every analysis.
+        for (q, want) in [
+            ("maker:qibaishi", vec![m.painting]),
+            ("maker:白石", vec![m.painting]),
+            ("title:齐白石", vec![m.painting]),
+            ("maker:shrimps", vec![]),
+            ("title:lotus", vec![]),
+            ("description:lotus", vec![m.vase]),
+            ("description:\"lotus scrolls\"", vec![m.vase]),
+            ("description:\"scrolls lotus\"", vec![]),
+            ("description:缠枝莲", vec![m.vase]),
+            ("title:缠枝莲", vec![m.vase]),
+            ("place:广东", vec![m.bowl]),
+            ("title:广东", vec![]),
+            ("location:hideaway", vec![m.vase]),
+            ("title:hideaway", vec![]),
+        ] {
+            assert_eq!(ids(&m.s, &curator, &req(q)).await, want, "{e}: {q}");
+        }
         assert!(
             ids(&m.s, &curator, &req("青花 -梅瓶")).await.is_empty(),
             "{e}: exclude"

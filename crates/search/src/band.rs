@@ -1,0 +1,279 @@
+//! `field:value` without a second copy of the text: every searchable text of a record is
+//! indexed once, in the catch-all fields, at positions in its field's band (titles from
+//! 0, makers from [`BAND`], ..., descriptions last; see [`Scope::band`]). A scoped query
+//! is then a phrase whose first term lies in one band.
+//!
+//! Scoped copies of every text once doubled the index and its build time; queries in a
+//! field are few and read positions only of the records that hold all their terms.
+
+use std::fmt;
+use std::ops::Range;
+
+use tantivy::fieldnorm::FieldNormReader;
+use tantivy::postings::{Postings, SegmentPostings};
+use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
+
+use crate::document::Scope;
+
+/// Positions each field's band holds (the last band, descriptions, is open-ended).
+pub const BAND: u32 = 1 << 14;
+
+impl Scope {
+    /// The scopes in band order: short texts first, descriptions (the longest) last.
+    pub const BANDS: [Scope; 13] = [
+        Scope::Title,
+        Scope::Maker,
+        Scope::Material,
+        Scope::Technique,
+        Scope::Period,
+        Scope::Place,
+        Scope::Type,
+        Scope::Term,
+        Scope::Inscription,
+        Scope::Name,
+        Scope::Credit,
+        Scope::Location,
+        Scope::Description,
+    ];
+
+    /// The band's number (see [`Scope::BANDS`]).
+    pub fn band_index(self) -> usize {
+        Scope::BANDS.iter().position(|s| *s == self).unwrap_or(0)
+    }
+
+    /// The positions of this field's texts in the catch-all fields.
+    pub fn band(self) -> Range<u32> {
+        let i = self.band_index() as u32;
+        let start = i * BAND;
+        match self {
+            Scope::Description => start..u32::MAX,
+            _ => start..start + BAND,
+        }
+    }
+}
+
+/// Records where `terms` stand one after another (a phrase; one term alone) with the
+/// first in `band`, on a field indexed with positions.
+#[derive(Clone)]
+pub struct BandQuery {
+    terms: Vec<Term>,
+    band: Range<u32>,
+}
+
+impl fmt::Debug for BandQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "BandQuery({:?} in {:?})", self.terms, self.band)
+    }
+}
+
+impl BandQuery {
+    /// The phrase `terms` of `field` in `scope`'s band; `None` without terms.
+    pub fn new(field: Field, terms: &[String], scope: Scope) -> Option<BandQuery> {
+        if terms.is_empty() {
+            return None;
+        }
+        Some(BandQuery {
+            terms: terms
+                .iter()
+                .map(|t| Term::from_field_text(field, t))
+                .collect(),
+            band: scope.band(),
+        })
+    }
+}
+
+impl Query for BandQuery {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        let bm25 = match scoring {
+            EnableScoring::Enabled {
+                statistics_provider,
+                ..
+            } => Some(Bm25Weight::for_terms(statistics_provider, &self.terms)?),
+            EnableScoring::Disabled { .. } => None,
+        };
+        Ok(Box::new(BandWeight {
+            terms: self.terms.clone(),
+            band: self.band.clone(),
+            bm25,
+        }))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        for t in &self.terms {
+            visitor(t, true);
+        }
+    }
+}
+
+struct BandWeight {
+    terms: Vec<Term>,
+    band: Range<u32>,
+    bm25: Option<Bm25Weight>,
+}
+
+impl BandWeight {
+    fn band_scorer(
+        &self,
+        reader: &SegmentReader,
+        boost: Score,
+    ) -> tantivy::Result<Option<BandScorer>> {
+        let field = self.terms[0].field();
+        let index = reader.inverted_index(field)?;
+        let mut postings = Vec::with_capacity(self.terms.len());
+        for t in &self.terms {
+            match index.read_postings(t, IndexRecordOption::WithFreqsAndPositions)? {
+                Some(p) => postings.push(p),
+                None => return Ok(None),
+            }
+        }
+        let norms = match self.bm25 {
+            Some(_) => reader.fieldnorms_readers().get_field(field)?,
+            None => None,
+        };
+        let mut s = BandScorer {
+            postings,
+            band: self.band.clone(),
+            bm25: self.bm25.as_ref().map(|b| b.boost_by(boost)),
+            norms: norms.unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1)),
+            doc: TERMINATED,
+            hits: 0,
+            first: Vec::new(),
+            other: Vec::new(),
+        };
+        // A doc set starts on its first document.
+        s.settle();
+        Ok(Some(s))
+    }
+}
+
+impl Weight for BandWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        Ok(match self.band_scorer(reader, boost)? {
+            Some(s) => Box::new(s),
+            None => Box::new(EmptyScorer),
+        })
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        let mut s = match self.band_scorer(reader, 1.0)? {
+            Some(s) => s,
+            None => return Err(tantivy::TantivyError::InvalidArgument("no match".into())),
+        };
+        if s.seek(doc) != doc {
+            return Err(tantivy::TantivyError::InvalidArgument(format!(
+                "document {doc} does not match"
+            )));
+        }
+        Ok(Explanation::new("phrase in a field's band", s.score()))
+    }
+}
+
+/// Walks the records holding every term and keeps those where the phrase starts in
+/// the band.
+struct BandScorer {
+    postings: Vec<SegmentPostings>,
+    band: Range<u32>,
+    bm25: Option<Bm25Weight>,
+    norms: FieldNormReader,
+    /// The current match.
+    doc: DocId,
+    /// Phrases in the band in the current record.
+    hits: u32,
+    first: Vec<u32>,
+    other: Vec<u32>,
+}
+
+impl BandScorer {
+    /// Brings every term's postings to a record all hold, from the first term's current
+    /// one; false when none is left.
+    fn align(&mut self) -> bool {
+        let mut doc = self.postings[0].doc();
+        'again: loop {
+            if doc == TERMINATED {
+                return false;
+            }
+            for i in 1..self.postings.len() {
+                let d = self.postings[i].seek(doc);
+                if d > doc {
+                    doc = self.postings[0].seek(d);
+                    continue 'again;
+                }
+            }
+            return true;
+        }
+    }
+
+    /// Counts the phrases in the band in the current (aligned) record.
+    fn count_hits(&mut self) -> u32 {
+        self.first.clear();
+        self.postings[0].positions(&mut self.first);
+        self.first.retain(|p| self.band.contains(p));
+        for (offset, p) in self.postings.iter_mut().enumerate().skip(1) {
+            if self.first.is_empty() {
+                break;
+            }
+            self.other.clear();
+            p.positions(&mut self.other);
+            let other = &self.other;
+            self.first
+                .retain(|start| other.binary_search(&(start + offset as u32)).is_ok());
+        }
+        self.first.len() as u32
+    }
+
+    /// From the first term's current record on, stops at the first that matches.
+    fn settle(&mut self) {
+        self.doc = TERMINATED;
+        while self.align() {
+            self.hits = self.count_hits();
+            if self.hits > 0 {
+                self.doc = self.postings[0].doc();
+                return;
+            }
+            if self.postings[0].advance() == TERMINATED {
+                return;
+            }
+        }
+    }
+}
+
+impl DocSet for BandScorer {
+    fn advance(&mut self) -> DocId {
+        if self.doc != TERMINATED {
+            self.postings[0].advance();
+            self.settle();
+        }
+        self.doc
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if self.doc != TERMINATED && self.doc < target {
+            self.postings[0].seek(target);
+            self.settle();
+        }
+        self.doc
+    }
+
+    fn doc(&self) -> DocId {
+        self.doc
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.postings
+            .iter()
+            .map(|p| p.size_hint())
+            .min()
+            .unwrap_or(0)
+    }
+}
+
+impl Scorer for BandScorer {
+    fn score(&mut self) -> Score {
+        match &self.bm25 {
+            Some(b) => b.score(self.norms.fieldnorm_id(self.doc), self.hits),
+            None => 1.0,
+        }
+    }
+}
