@@ -2,8 +2,9 @@
 //!
 //! - Chinese: traditional characters are folded to simplified (so 青花 and 靑花/繁體
 //!   find each other), then jieba cuts words, with a museum dictionary of dynasties,
-//!   wares, kilns, techniques and places (`dict/museum.txt`). Records are cut in search
-//!   mode (a long word also yields its dictionary sub-words); queries in precise mode.
+//!   wares, kilns, techniques and places (`dict/museum.txt`), records and queries alike
+//!   in precise mode. A word inside a longer one (缠枝 in 缠枝莲纹) is found through the
+//!   characters and their pairs, which every Chinese text is also indexed as.
 //! - English: words, lower-cased, accents folded, Snowball-stemmed.
 //! - Pinyin: each Chinese character becomes its toneless syllable, indexed alone and
 //!   with its neighbour (`qing_hua`), so `qinghua` and `qing hua` reach 青花 as one term.
@@ -161,7 +162,7 @@ impl Analyzer {
 
     /// [`Analyzer::zh`] of text already folded to simplified characters.
     fn zh_simplified(&self, folded: &str, out: &mut impl Sink, pos: &mut usize) {
-        for t in self.jieba.cut_for_search(folded, true) {
+        for t in self.jieba.cut(folded, true) {
             if let Some(term) = zh_term(t.word) {
                 out.term(&term, t.byte_start, t.byte_end, *pos);
                 *pos += 1;
@@ -587,7 +588,11 @@ mod tests {
     #[test]
     fn traditional_folds_to_simplified_with_offsets_intact() {
         let a = Analyzer::new();
-        assert!(zh(&a, "明代青花瓷瓶").contains(&"青花".to_owned()));
+        // A word inside a longer one is reached through the character pairs.
+        assert!(zh(&a, "明代青花瓷瓶").contains(&"青花瓷".to_owned()));
+        let mut pairs = Vec::new();
+        a.char_grams("明代青花瓷瓶", &mut pairs, &mut 0);
+        assert!(pairs.iter().any(|t| t.text == "青花"));
         let mut out = Vec::new();
         let text = "廣彩人物紋碗";
         a.zh(text, &mut out, &mut 0);

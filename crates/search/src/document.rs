@@ -194,7 +194,6 @@ impl Texts<'_> {
                 if scope == Scope::Title {
                     if han {
                         self.doc.add_text(f.title_zh, &text);
-                        self.doc.add_text(f.title_py, &text);
                     }
                     if let Some(l) = &latin {
                         self.doc.add_text(f.title_en, l);

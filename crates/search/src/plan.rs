@@ -202,7 +202,8 @@ impl Planner<'_> {
             Some(s) => in_band(self.f.all_py, &grams, s)?,
             None => any(vec![
                 phrase(self.f.all_py, &grams)?,
-                boost(phrase(self.f.title_py, &grams)?, 2.0),
+                // Pinyin pairs are rare terms: reading their positions is cheap.
+                boost(in_band(self.f.all_py, &grams, Scope::Title)?, 2.0),
             ])?,
         };
         Some((q, n))

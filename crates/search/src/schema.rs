@@ -3,8 +3,9 @@
 //! Text is indexed four ways (Chinese words, Chinese characters and pairs, English stems,
 //! pinyin syllables; see `analysis`) into catch-all fields that plain words search, each
 //! text once, at the positions of its field's band (see `band`), which answers
-//! `maker:齐白石`. Titles are indexed once more on their own to lift title matches in the
-//! ranking. Facets are string fast fields; years and change times are numeric fast fields.
+//! `maker:齐白石`. Titles' Chinese words and English stems are indexed once more on their own to lift
+//! title matches in the ranking (pinyin title matches are read from the band). Facets
+//! are string fast fields; years and change times are numeric fast fields.
 
 use crate::analysis::Kind;
 use tantivy::schema::{
@@ -44,8 +45,6 @@ pub struct Fields {
     pub title_zh: Field,
     /// Titles, English stems.
     pub title_en: Field,
-    /// Titles, pinyin syllables and pairs.
-    pub title_py: Field,
     /// Confidential text (staff index only; searched for roles allowed it), Chinese.
     pub secret_zh: Field,
     /// Confidential text, English.
@@ -110,7 +109,6 @@ pub fn build() -> (Schema, Fields) {
         all_zhc: b.add_text_field("all_zhc", analyzed(Kind::Chars, true, true)),
         title_zh: b.add_text_field("title_zh", analyzed(Kind::Zh, false, false)),
         title_en: b.add_text_field("title_en", analyzed(Kind::En, false, false)),
-        title_py: b.add_text_field("title_py", analyzed(Kind::Pinyin, false, true)),
         secret_zh: b.add_text_field("secret_zh", analyzed(Kind::Zh, false, false)),
         secret_en: b.add_text_field("secret_en", analyzed(Kind::En, false, true)),
         refs: b.add_text_field("refs", STRING),
