@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::band::BAND;
+use crate::band::band_start;
 use crate::document::Scope;
 use jieba_rs::Jieba;
 use pinyin::ToPinyin;
@@ -496,7 +496,7 @@ impl Tokenizer for VtTokenizer {
                 t.shift = start + 1;
                 // A text longer than its band runs on into the next one: only a field
                 // query on its end would miss it.
-                let base = n * BAND as usize;
+                let base = band_start(n) as usize;
                 let mut pos = base + next[n];
                 analyse(&self.an, self.kind, body, t, &mut pos);
                 next[n] = pos - base;
@@ -676,7 +676,7 @@ mod tokenizer_tests {
                 text[k.offset_from..k.offset_to].to_owned(),
             ));
         }
-        let band = BAND as usize * maker;
+        let band = band_start(maker) as usize;
         let at = |t: &str, p: usize| (t.to_owned(), p, t.to_owned());
         assert_eq!(
             got,

@@ -1,6 +1,6 @@
 //! `field:value` without a second copy of the text: every searchable text of a record is
 //! indexed once, in the catch-all fields, at positions in its field's band (titles from
-//! 0, makers from [`BAND`], ..., descriptions last; see [`Scope::band`]). A scoped query
+//! 0, makers next, ..., descriptions last; see [`Scope::band`]). A scoped query
 //! is then a phrase whose first term lies in one band.
 //!
 //! Scoped copies of every text once doubled the index and its build time; queries in a
@@ -17,8 +17,23 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
 use crate::document::Scope;
 
-/// Positions each field's band holds (the last band, descriptions, is open-ended).
-pub const BAND: u32 = 1 << 14;
+/// Positions a field's band holds: a first position in a record is stored as its
+/// distance from 0, so bands are kept narrow (inscriptions may be long; the last band,
+/// descriptions, is open-ended).
+fn band_size(scope: Scope) -> u32 {
+    match scope {
+        Scope::Inscription => 8 * 1024,
+        _ => 1024,
+    }
+}
+
+/// Where band `n` (see [`Scope::BANDS`]) starts.
+pub fn band_start(n: usize) -> u32 {
+    Scope::BANDS[..n.min(Scope::BANDS.len())]
+        .iter()
+        .map(|s| band_size(*s))
+        .sum()
+}
 
 impl Scope {
     /// The scopes in band order: short texts first, descriptions (the longest) last.
@@ -45,11 +60,10 @@ impl Scope {
 
     /// The positions of this field's texts in the catch-all fields.
     pub fn band(self) -> Range<u32> {
-        let i = self.band_index() as u32;
-        let start = i * BAND;
+        let start = band_start(self.band_index());
         match self {
             Scope::Description => start..u32::MAX,
-            _ => start..start + BAND,
+            _ => start..start + band_size(self),
         }
     }
 }
