@@ -365,7 +365,7 @@ pub fn band_mark(n: usize) -> char {
 /// Which analysis a registered tokenizer runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// Chinese words (jieba, search mode).
+    /// Chinese words (jieba, precise mode).
     Zh,
     /// Chinese characters and character pairs.
     Chars,

@@ -83,15 +83,6 @@ impl Scope {
         (Scope::Location, &["location", "位置"]),
     ];
 
-    /// The term prefix in scoped fields.
-    pub fn key(self) -> &'static str {
-        Scope::NAMES
-            .iter()
-            .find(|(s, _)| *s == self)
-            .map(|(_, n)| n[0])
-            .unwrap_or("title")
-    }
-
     /// Finds a scope by any of its names.
     pub fn parse(name: &str) -> Option<Scope> {
         let n = name.to_lowercase();
