@@ -286,14 +286,50 @@ pub(crate) async fn scan_objects(
     if let Some(a) = after {
         q = q.filter(ob::Column::Id.gt(a));
     }
-    q.order_by_asc(ob::Column::Id)
+    // Only what a feed needs, the JSON as text parsed straight into the record: a full
+    // row is three JSON values built and converted, a fifth of a search index rebuild.
+    let rows: Vec<RawObject> = q
+        .select_only()
+        .column(ob::Column::Id)
+        .column(ob::Column::Version)
+        .column(ob::Column::CreatedAt)
+        .column(ob::Column::UpdatedAt)
+        .column_as(Expr::cust("CAST(data AS TEXT)"), "data")
+        .column_as(Expr::cust("CAST(confidential AS TEXT)"), "confidential")
+        .order_by_asc(ob::Column::Id)
         .limit(limit)
+        .into_tuple()
         .all(c)
-        .await?
-        .into_iter()
-        .map(|m| decode_object(m, true))
+        .await?;
+    rows.into_iter()
+        .map(
+            |(id, version, created_at, updated_at, data, confidential)| {
+                let mut data: ObjectInput = serde_json::from_str(&data)?;
+                data.confidential = match confidential {
+                    Some(c) => serde_json::from_str::<Option<Confidential>>(&c)?,
+                    None => None,
+                };
+                Ok(StoredObject {
+                    id,
+                    version,
+                    created_at,
+                    updated_at,
+                    data,
+                })
+            },
+        )
         .collect()
 }
+
+/// The columns [`scan_objects`] reads.
+type RawObject = (
+    Uuid,
+    i64,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    String,
+    Option<String>,
+);
 
 /// How many live objects there are.
 pub(crate) async fn count_live_objects(c: &impl ConnectionTrait) -> Result<u64> {

@@ -576,6 +576,18 @@ async fn a_lost_or_damaged_index_is_rebuilt() {
         assert_eq!(report.public_documents, 3, "{e}");
         assert_ne!(Some(report.generation.clone()), before);
         assert_eq!(ids(&m.s, &curator, &req("青花")).await, vec![m.vase]);
+        // A rebuild reads every field: confidential text for the roles allowed it,
+        // field bands, locations; and still none of it in the public index.
+        let registrar = as_role(Role::Registrar);
+        for (who, q, want) in [
+            (&registrar, "Secretive", vec![m.vase]),
+            (&curator, "Secretive", vec![]),
+            (&curator, "location:hideaway", vec![m.vase]),
+            (&curator, "maker:qibaishi", vec![m.painting]),
+        ] {
+            assert_eq!(ids(&m.s, who, &req(q)).await, want, "{e}: {q}");
+        }
+        assert!(public_ids(&m.s, &req("hideaway")).await.is_empty(), "{e}");
         // Damaged: a fresh process finds garbage and rebuilds on its own.
         let generation = m
             .dir
