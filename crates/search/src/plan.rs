@@ -202,7 +202,8 @@ impl Planner<'_> {
             Some(s) => in_band(self.f.all_py, &grams, s)?,
             None => any(vec![
                 phrase(self.f.all_py, &grams)?,
-                // Pinyin pairs are rare terms: reading their positions is cheap.
+                // Mostly pairs, rare terms: reading their positions in titles is cheap
+                // (a lone syllable is searched only when it is no English word).
                 boost(in_band(self.f.all_py, &grams, Scope::Title)?, 2.0),
             ])?,
         };

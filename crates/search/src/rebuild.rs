@@ -114,7 +114,10 @@ impl Search {
     ) -> Result<Arc<Live>> {
         let root = self.inner.root.clone();
         let an = self.inner.an.clone();
-        let generation = tokio::task::spawn_blocking(move || root.create_next(&an, 2))
+        // One indexing thread per projection left a core idle; more than four only
+        // multiplies segments and memory.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
+        let generation = tokio::task::spawn_blocking(move || root.create_next(&an, threads))
             .await
             .map_err(err)??;
         let live = Arc::new(Live {
