@@ -107,12 +107,6 @@ impl Collections {
             })
             .collect())
     }
-
-    /// Live records that name an authority anywhere (to refresh them when it changes).
-    pub async fn feed_referencing(&self, actor: &Actor, authority: Uuid) -> Result<Vec<Uuid>> {
-        system_only(actor)?;
-        store::objects_referencing(self.db().conn(), authority).await
-    }
 }
 
 fn feed(s: store::StoredObject) -> FeedObject {

@@ -339,20 +339,8 @@ pub(crate) async fn count_live_objects(c: &impl ConnectionTrait) -> Result<u64> 
         .await?)
 }
 
-/// Live objects that name an authority in a column or anywhere in their data.
-pub(crate) async fn objects_referencing(c: &impl ConnectionTrait, id: Uuid) -> Result<Vec<Uuid>> {
-    Ok(ob::Entity::find()
-        .select_only()
-        .column(ob::Column::Id)
-        .filter(ob::Column::DeletedAt.is_null())
-        .filter(references(id))
-        .into_tuple::<Uuid>()
-        .all(c)
-        .await?)
-}
-
 /// Records that point at `id`: the indexed columns, or the id inside `data` (repeatable
-/// references such as materials and makers; a scan, fine for rare authority changes).
+/// references such as materials and makers; a scan, fine for the rare deletion of one).
 fn references(id: Uuid) -> Condition {
     Condition::any()
         .add(ob::Column::ObjectNameId.eq(id))

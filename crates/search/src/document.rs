@@ -92,6 +92,20 @@ impl Scope {
             .map(|(s, _)| *s)
     }
 
+    /// Whether authorities are named in this field (see [`scope_of`]).
+    pub fn has_authorities(self) -> bool {
+        matches!(
+            self,
+            Scope::Maker
+                | Scope::Material
+                | Scope::Technique
+                | Scope::Period
+                | Scope::Place
+                | Scope::Type
+                | Scope::Term
+        )
+    }
+
     /// Whether pinyin of this scope's Chinese text is indexed.
     pub fn has_pinyin(self) -> bool {
         matches!(self, Scope::Title | Scope::Maker | Scope::Place)
@@ -132,7 +146,17 @@ fn joined(bands: Bands) -> String {
     out
 }
 
-impl Texts<'_> {
+impl<'a> Texts<'a> {
+    fn new(f: &'a Fields) -> Self {
+        Texts {
+            f,
+            doc: TantivyDocument::default(),
+            zh: Default::default(),
+            py: Default::default(),
+            en: Default::default(),
+        }
+    }
+
     fn text(&mut self, target: Target, text: &str) {
         let text = text.trim();
         if text.is_empty() {
@@ -238,73 +262,38 @@ pub fn included(o: &FeedObject, p: Projection) -> bool {
 
 /// Builds the document of one record; `images` says whether it has images and whether the
 /// public may see one (see [`crate::service::ImageLookup`]).
-pub fn build(
-    f: &Fields,
-    auth: &Authorities,
-    o: &FeedObject,
-    p: Projection,
-    images: Option<bool>,
-) -> TantivyDocument {
+pub fn build(f: &Fields, o: &FeedObject, p: Projection, images: Option<bool>) -> TantivyDocument {
     let d = visible(&o.data, p);
-    let mut t = Texts {
-        f,
-        doc: TantivyDocument::default(),
-        zh: Default::default(),
-        py: Default::default(),
-        en: Default::default(),
-    };
+    let mut t = Texts::new(f);
+    // Authorities are searched by name in their own index (see `authority_index`):
+    // the record holds only which it refers to.
     let mut refs: Vec<Uuid> = Vec::new();
-    let name = |t: &mut Texts, scope: Scope, id: Option<Uuid>, refs: &mut Vec<Uuid>| {
-        let Some(a) = id.and_then(|i| auth.get(&i).map(|a| (i, a))) else {
-            return;
-        };
-        refs.push(a.0);
-        t.lang(Target::Scoped(scope), &a.1.label);
-        for v in &a.1.variants {
-            t.text(Target::Scoped(scope), v);
-        }
-        // Broader places make "广东" find what was made in 佛山.
-        if a.1.kind == Kind::Place {
-            let mut up = a.1.parent_id;
-            for _ in 0..6 {
-                let Some(parent) = up.and_then(|u| auth.get(&u)) else {
-                    break;
-                };
-                t.lang(Target::Scoped(scope), &parent.label);
-                up = parent.parent_id;
-            }
-        }
-    };
-
     let doc = &mut t.doc;
     doc.add_text(f.id, o.id.to_string());
-    let number = d.object_number.to_lowercase();
-    for (i, _) in number.char_indices().skip(2) {
-        doc.add_text(f.number_prefix, &number[..i]);
-    }
-    doc.add_text(f.number_prefix, &number);
-    doc.add_text(f.number, number);
+    // Prefixes are read from the number's column (see `plan`), not indexed as terms:
+    // they were a twentieth of a record's terms, nearly all found in no other record.
+    doc.add_text(f.number, d.object_number.to_lowercase());
     doc.add_text(f.number_shown, &d.object_number);
     doc.add_text(f.title_json, json(&d.title));
     doc.add_text(f.desc_json, json(&d.description));
 
     t.lang(Target::Scoped(Scope::Title), &d.title);
     t.lang(Target::Scoped(Scope::Description), &d.description);
-    for m in &d.production.makers {
-        name(&mut t, Scope::Maker, Some(m.agent_id), &mut refs);
-    }
-    for m in &d.material_ids {
-        name(&mut t, Scope::Material, Some(*m), &mut refs);
-    }
-    for m in &d.technique_ids {
-        name(&mut t, Scope::Technique, Some(*m), &mut refs);
-    }
-    name(&mut t, Scope::Period, d.production.period_id, &mut refs);
+    refs.extend(d.production.makers.iter().map(|m| m.agent_id));
+    refs.extend(&d.material_ids);
+    refs.extend(&d.technique_ids);
+    refs.extend(
+        [
+            d.production.period_id,
+            d.production.place_id,
+            d.object_name_id,
+            d.collection_id,
+            d.classification_id,
+        ]
+        .into_iter()
+        .flatten(),
+    );
     t.lang(Target::Scoped(Scope::Period), &d.production.date_display);
-    name(&mut t, Scope::Place, d.production.place_id, &mut refs);
-    name(&mut t, Scope::Type, d.object_name_id, &mut refs);
-    name(&mut t, Scope::Term, d.collection_id, &mut refs);
-    name(&mut t, Scope::Term, d.classification_id, &mut refs);
     for i in &d.inscriptions {
         t.text(Target::Scoped(Scope::Inscription), &i.text);
         t.text(Target::Scoped(Scope::Inscription), &i.transcription);
@@ -314,7 +303,7 @@ pub fn build(
     if let Some(s) = &d.specimen {
         t.text(Target::Scoped(Scope::Name), &s.scientific_name);
         t.lang(Target::Scoped(Scope::Place), &s.locality);
-        name(&mut t, Scope::Maker, s.collector_id, &mut refs);
+        refs.extend(s.collector_id);
     }
     t.lang(Target::Scoped(Scope::Credit), &d.credit_line);
     for s in [&d.current_location, &d.storage_notes]
@@ -373,6 +362,36 @@ pub fn build(
     doc.add_i64(f.year_desc, l.or(e).map_or(i64::MIN, i64::from));
     doc.add_i64(f.updated, o.updated_at.timestamp_micros());
     doc
+}
+
+/// The field query that names an authority's kind and vocabulary; `None` for the
+/// museum's own locations (searched only as the text of restricted fields).
+pub fn scope_of(a: &FeedAuthority) -> Option<Scope> {
+    Some(match a.kind {
+        Kind::Agent => Scope::Maker,
+        Kind::Place => Scope::Place,
+        Kind::Location => return None,
+        Kind::Term => match a.vocabulary.as_str() {
+            "object_name" => Scope::Type,
+            "material" => Scope::Material,
+            "technique" => Scope::Technique,
+            "period" => Scope::Period,
+            _ => Scope::Term,
+        },
+    })
+}
+
+/// The document of an authority in the authority index (see `authority_index`): its
+/// label and variants in the band of its field, as a record would hold them.
+pub fn authority(f: &Fields, id: Uuid, a: &FeedAuthority) -> Option<TantivyDocument> {
+    let scope = scope_of(a)?;
+    let mut t = Texts::new(f);
+    t.doc.add_text(f.id, id.to_string());
+    t.lang(Target::Scoped(scope), &a.label);
+    for v in &a.variants {
+        t.text(Target::Scoped(scope), v);
+    }
+    Some(t.finish())
 }
 
 /// `text` with Chinese characters blanked (same byte length, so offsets stay valid).

@@ -14,6 +14,7 @@ use uuid::Uuid;
 use vitrine_kernel::{Lang, LangText, Result};
 
 use crate::analysis::Analyzer;
+use crate::authority_index::AuthorityIndex;
 use crate::document::Authorities;
 use crate::facets::{FACETS, FacetCounter};
 use crate::plan::Planner;
@@ -71,6 +72,8 @@ pub struct Context<'a> {
     pub f: &'a Fields,
     /// Authority labels for facet values.
     pub auth: &'a Authorities,
+    /// Authorities searched by name.
+    pub authorities: &'a AuthorityIndex,
     /// Whether confidential text is searched.
     pub secret: bool,
 }
@@ -167,12 +170,7 @@ pub fn run(
     req: &SearchRequest,
     parsed: Option<&Parsed>,
 ) -> Result<SearchResults> {
-    let planner = Planner {
-        an: cx.an,
-        f: cx.f,
-        searcher,
-        secret: cx.secret,
-    };
+    let planner = Planner::records(cx.an, cx.f, searcher, cx.secret, cx.authorities);
     let q = planner
         .query(parsed, &req.filters)
         .ok_or_else(nothing_to_search)?;

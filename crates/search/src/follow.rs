@@ -1,7 +1,7 @@
 //! Keeping the index fresh: a background task reads the outbox after the position the
 //! index reflects, re-reads the records named there, replaces their documents in both
-//! projections and commits with the new position. An authority change refreshes every
-//! record that names it. A missing or damaged index is rebuilt first; an index switched
+//! projections and commits with the new position. An authority change only reads the
+//! authorities again (records hold their ids, see `authority_index`). A missing or damaged index is rebuilt first; an index switched
 //! by another process (`vitrine reindex`) is picked up.
 
 use std::collections::{BTreeSet, HashMap};
@@ -105,22 +105,21 @@ impl Search {
             return Ok(0);
         }
         let mut ids = BTreeSet::new();
-        let mut authorities = Vec::new();
+        let mut authorities = false;
         for e in events.iter().chain(&late) {
             match (e.entity_type.as_str(), e.entity_id) {
                 ("object", Some(id)) => {
                     ids.insert(id);
                 }
                 // Authorities are announced under their kind (`agent`, `term`, ...).
-                (kind, Some(id)) if Kind::parse(kind).is_some() => authorities.push(id),
+                // Records hold only the ids of authorities: a changed name is searched
+                // as soon as the authorities are read again.
+                (kind, Some(_)) if Kind::parse(kind).is_some() => authorities = true,
                 _ => {}
             }
         }
-        if !authorities.is_empty() {
+        if authorities {
             self.reload_names().await?;
-            for a in authorities {
-                ids.extend(self.inner.collections.feed_referencing(&INDEXER, a).await?);
-            }
         }
         let ids: Vec<Uuid> = ids.into_iter().collect();
         let records = self.inner.collections.feed_objects(&INDEXER, &ids).await?;
@@ -144,7 +143,6 @@ impl Search {
         images: &HashMap<Uuid, bool>,
         seq: i64,
     ) -> Result<()> {
-        let names = self.names();
         let i = &self.inner;
         let mut present = BTreeSet::new();
         for r in &records {
@@ -152,7 +150,7 @@ impl Search {
             let key = r.id.to_string();
             for p in [Projection::Staff, Projection::Public] {
                 let doc = document::included(r, p)
-                    .then(|| document::build(&i.f, &names.0, r, p, images.get(&r.id).copied()));
+                    .then(|| document::build(&i.f, r, p, images.get(&r.id).copied()));
                 live.generation.side(p).put(&i.f, &key, doc)?;
             }
         }

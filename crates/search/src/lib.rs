@@ -1,6 +1,7 @@
 //! Search: a tantivy index of the catalogue (Chinese by jieba, English stems, pinyin),
 //! with facets and two projections (staff and public), kept fresh from the outbox.
 pub mod analysis;
+pub mod authority_index;
 pub mod band;
 pub mod document;
 pub mod engine;

@@ -10,18 +10,23 @@ use std::ops::Bound;
 
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, InvertedIndexRangeQuery,
-    Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term as TTerm};
 
 use crate::analysis::{Analyzer, is_han};
+use crate::authority_index::AuthorityIndex;
 use crate::band::BandQuery;
 use crate::document::Scope;
 use crate::query::{FieldRef, Parsed, Term};
 use crate::schema::Fields;
 
 type Q = Box<dyn Query>;
+
+/// Authorities matched by one word whose records are scored one by one; more (a word
+/// every period has, "dynasty") are one unscored set.
+const MAX_SCORED_REFS: usize = 32;
 
 /// Filters beside the text query: facet values (OR within a facet, AND across) and a
 /// year range that a record's dates must overlap.
@@ -45,6 +50,33 @@ pub struct Planner<'a> {
     pub searcher: &'a Searcher,
     /// Whether confidential text is searched (roles allowed to see it).
     pub secret: bool,
+    /// The authorities searched by name, whose matches stand for the records referring
+    /// to them (see `authority_index`); `None` when planning for that index itself.
+    pub authorities: Option<&'a AuthorityIndex>,
+    /// Another index whose words are not typos either (records and authorities know
+    /// each other's words).
+    pub known_in: Option<&'a Searcher>,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner for a record index, whose words also match by the authorities the
+    /// records refer to.
+    pub fn records(
+        an: &'a Analyzer,
+        f: &'a Fields,
+        searcher: &'a Searcher,
+        secret: bool,
+        authorities: &'a AuthorityIndex,
+    ) -> Self {
+        Planner {
+            an,
+            f,
+            searcher,
+            secret,
+            authorities: Some(authorities),
+            known_in: Some(authorities.searcher()),
+        }
+    }
 }
 
 fn term(field: Field, text: &str) -> TTerm {
@@ -106,16 +138,14 @@ pub fn looks_like_number(w: &str) -> bool {
 }
 
 impl Planner<'_> {
+    /// The number itself first, then every number it begins: a range of the numbers'
+    /// column, whose sorted dictionary makes a prefix one run of ordinals.
     fn number_prefix(&self, w: &str) -> Q {
         let lower = w.to_lowercase();
-        let prefix = if lower.chars().count() >= 2 {
-            filter(tq(self.f.number_prefix, &lower))
-        } else {
-            filter(Box::new(InvertedIndexRangeQuery::new(
-                Bound::Included(term(self.f.number, &lower)),
-                Bound::Excluded(term(self.f.number, &format!("{lower}\u{10FFFF}"))),
-            )))
-        };
+        let prefix = filter(Box::new(RangeQuery::new(
+            Bound::Included(term(self.f.number, &lower)),
+            Bound::Excluded(term(self.f.number, &format!("{lower}\u{10FFFF}"))),
+        )));
         any(vec![boost(tq(self.f.number, &lower), 20.0), prefix]).unwrap_or(range_none())
     }
 
@@ -174,7 +204,7 @@ impl Planner<'_> {
         if self.secret {
             alts.push(tq(self.f.secret_en, t));
         }
-        let known = self.searcher.doc_freq(&term(field, t)).unwrap_or(0) > 0;
+        let known = self.known_en(t);
         let chars = t.chars().count();
         if !known && chars >= 4 && t.chars().all(char::is_alphabetic) {
             let distance = if chars >= 8 { 2 } else { 1 };
@@ -210,6 +240,15 @@ impl Planner<'_> {
         Some((q, n))
     }
 
+    /// Whether an English stem is a word of this index or of [`Planner::known_in`].
+    fn known_en(&self, stem: &str) -> bool {
+        let t = term(self.f.all_en, stem);
+        self.searcher.doc_freq(&t).unwrap_or(0) > 0
+            || self
+                .known_in
+                .is_some_and(|s| s.doc_freq(&t).unwrap_or(0) > 0)
+    }
+
     /// One word or phrase, anywhere or in its field.
     pub fn term(&self, t: &Term) -> Option<Q> {
         let scope = match t.field {
@@ -221,16 +260,49 @@ impl Planner<'_> {
             Some(FieldRef::Scope(s)) => Some(s),
             None => None,
         };
+        let mut alts: Vec<Q> = self.words(t, scope).into_iter().collect();
+        alts.extend(self.referring(t, scope));
+        if scope.is_none() && !t.phrase && looks_like_number(&t.text) {
+            alts.push(self.number_prefix(&t.text));
+        }
+        any(alts)
+    }
+
+    /// Records referring to an authority whose names match the word or phrase.
+    fn referring(&self, t: &Term, scope: Option<Scope>) -> Option<Q> {
+        let ai = self.authorities?;
+        if scope.is_some_and(|s| !s.has_authorities()) {
+            return None;
+        }
+        let ids = ai.matching(self.an, self.f, self.searcher, t, scope);
+        let refs: Vec<TTerm> = ids
+            .iter()
+            .map(|id| term(self.f.refs, &id.to_string()))
+            .collect();
+        match refs.len() {
+            0 => None,
+            // Each weighs by how rare it is among the records, as a word would.
+            1..=MAX_SCORED_REFS => any(refs
+                .into_iter()
+                .map(|r| Box::new(TermQuery::new(r, IndexRecordOption::Basic)) as Q)
+                .collect()),
+            _ => Some(Box::new(TermSetQuery::new(refs))),
+        }
+    }
+
+    /// The word or phrase in the texts of this index (not as an object number).
+    pub fn words(&self, t: &Term, scope: Option<Scope>) -> Option<Q> {
         if t.text.chars().any(is_han) {
             return self.chinese(&t.text, scope);
         }
         let mut alts = Vec::new();
         let en = self.english(&t.text, scope, t.phrase);
-        let en_known =
-            en.is_some()
-                && self.an.en_terms(&t.text).first().is_some_and(|w| {
-                    self.searcher.doc_freq(&term(self.f.all_en, w)).unwrap_or(0) > 0
-                });
+        let en_known = en.is_some()
+            && self
+                .an
+                .en_terms(&t.text)
+                .first()
+                .is_some_and(|w| self.known_en(w));
         alts.extend(en);
         if let Some((py, syllables)) = self.pinyin(&t.text, scope) {
             // A lone syllable that is also an English word in the index ("long", "fan")
@@ -238,9 +310,6 @@ impl Planner<'_> {
             if syllables > 1 || !en_known || scope.is_some() {
                 alts.push(py);
             }
-        }
-        if scope.is_none() && !t.phrase && looks_like_number(&t.text) {
-            alts.push(self.number_prefix(&t.text));
         }
         any(alts)
     }

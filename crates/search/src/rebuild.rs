@@ -114,8 +114,9 @@ impl Search {
     ) -> Result<Arc<Live>> {
         let root = self.inner.root.clone();
         let an = self.inner.an.clone();
-        // One indexing thread per projection left a core idle; more than four only
-        // multiplies segments and memory.
+        // The staff side indexes on one thread per core (up to four: more only multiply
+        // segments and memory), the public side on half as many (1,000,000 records on
+        // 2 cores: 2 + 1 threads beat 2 + 2 and 1 + 1, see docs/benchmarks.md).
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
         let generation = tokio::task::spawn_blocking(move || root.create_next(&an, threads))
             .await
@@ -126,7 +127,6 @@ impl Search {
         });
         let mut after: Option<Uuid> = None;
         let mut done = 0u64;
-        let names = self.names();
         // The next batch is read (a task of its own) while the previous one is analysed.
         let scan = |after: Option<Uuid>| {
             let c = self.inner.collections.clone();
@@ -143,7 +143,6 @@ impl Search {
             let images = self.images_of(batch.iter().map(|r| r.id).collect()).await?;
             let s = self.clone();
             let l = live.clone();
-            let n = names.clone();
             let work = tokio::task::spawn_blocking(move || -> Result<()> {
                 let i = &s.inner;
                 for r in &batch {
@@ -151,7 +150,6 @@ impl Search {
                         if document::included(r, p) {
                             l.generation.side(p).add(document::build(
                                 &i.f,
-                                &n.0,
                                 r,
                                 p,
                                 images.get(&r.id).copied(),

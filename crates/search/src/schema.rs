@@ -14,18 +14,16 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is
 /// rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// Handles of every field.
 #[derive(Clone, Debug)]
 pub struct Fields {
     /// Record id (term for updates and deletes).
     pub id: Field,
-    /// Object number, lower-cased, exact and by prefix; also the sort key.
+    /// Object number, lower-cased: exact as a term, by prefix as a range of its column
+    /// (fast field); also the sort key.
     pub number: Field,
-    /// Every beginning of the object number (2+ characters), lower-cased: a prefix search
-    /// is one term, not a walk over every number in the dictionary.
-    pub number_prefix: Field,
     /// Object number as written.
     pub number_shown: Field,
     /// Title as JSON `LangText`.
@@ -99,7 +97,6 @@ pub fn build() -> (Schema, Fields) {
     let f = Fields {
         id: b.add_text_field("id", STRING | STORED),
         number: b.add_text_field("number", STRING | FAST),
-        number_prefix: b.add_text_field("number_prefix", STRING),
         number_shown: b.add_text_field("number_shown", STORED),
         title_json: b.add_text_field("title_json", STORED),
         desc_json: b.add_text_field("desc_json", STORED),

@@ -16,6 +16,7 @@ use vitrine_collections::Collections;
 use vitrine_kernel::{Actor, Error, Lang, Permission, Result};
 
 use crate::analysis::Analyzer;
+use crate::authority_index::AuthorityIndex;
 use crate::document::{Authorities, Projection};
 use crate::engine::{self, Context, SearchResults};
 use crate::query;
@@ -93,13 +94,23 @@ pub(crate) struct Inner {
     pub f: Fields,
     pub collections: Collections,
     pub live: RwLock<Option<Arc<Live>>>,
-    pub names: RwLock<Arc<(Authorities, Names)>>,
+    pub names: RwLock<Arc<Known>>,
     pub progress: Mutex<Option<Progress>>,
     pub last_error: Mutex<Option<String>>,
     pub rebuilding: tokio::sync::Mutex<()>,
     pub images: RwLock<Option<ImageLookup>>,
     /// Public answers by index snapshot and request (see [`Search::search_public`]).
     pub public_answers: quick_cache::sync::Cache<(String, u64, String), Arc<SearchResults>>,
+}
+
+/// Everything search knows of the authorities, replaced whole when one changes.
+pub(crate) struct Known {
+    /// By id, for facet labels.
+    pub auth: Authorities,
+    /// For suggestions.
+    pub names: Names,
+    /// Searched by name (see `authority_index`).
+    pub index: AuthorityIndex,
 }
 
 /// The search service (cheap to clone).
@@ -134,6 +145,7 @@ impl Search {
                 None
             }
         };
+        let empty = AuthorityIndex::empty(&an);
         let s = Search {
             inner: Arc::new(Inner {
                 root,
@@ -141,7 +153,11 @@ impl Search {
                 f,
                 collections,
                 live: RwLock::new(live),
-                names: RwLock::new(Arc::new(Default::default())),
+                names: RwLock::new(Arc::new(Known {
+                    auth: Authorities::new(),
+                    names: Names::default(),
+                    index: empty,
+                })),
                 progress: Mutex::new(None),
                 last_error: Mutex::new(None),
                 rebuilding: tokio::sync::Mutex::new(()),
@@ -174,21 +190,32 @@ impl Search {
         self.inner.live.read().ok().and_then(|l| l.clone())
     }
 
-    pub(crate) fn names(&self) -> Arc<(Authorities, Names)> {
+    pub(crate) fn names(&self) -> Arc<Known> {
         self.inner
             .names
             .read()
-            .map(|n| n.clone())
-            .unwrap_or_default()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Reads every authority again (after one changed).
     pub(crate) async fn reload_names(&self) -> Result<()> {
         let auth = self.inner.collections.feed_authorities(&INDEXER).await?;
-        let names = Names::new(&auth);
+        let an = self.inner.an.clone();
+        let known = tokio::task::spawn_blocking(move || -> Result<Known> {
+            Ok(Known {
+                names: Names::new(&auth),
+                index: AuthorityIndex::new(&an, &auth)?,
+                auth,
+            })
+        })
+        .await
+        .map_err(err)??;
         if let Ok(mut n) = self.inner.names.write() {
-            *n = Arc::new((auth, names));
+            *n = Arc::new(known);
         }
+        // A kept public answer may name an authority as it was.
+        self.inner.public_answers.clear();
         Ok(())
     }
 
@@ -220,7 +247,8 @@ impl Search {
         let cx = Context {
             an: &self.inner.an,
             f: &self.inner.f,
-            auth: &names.0,
+            auth: &names.auth,
+            authorities: &names.index,
             secret,
         };
         engine::run(&cx, &searcher, req, parsed.as_ref())
@@ -303,12 +331,13 @@ impl Search {
         if typed.chars().count() >= 2
             && let Ok(parsed) = query::parse(typed, staff)
         {
-            let planner = crate::plan::Planner {
-                an: &self.inner.an,
-                f: &self.inner.f,
-                searcher: &searcher,
-                secret: false,
-            };
+            let planner = crate::plan::Planner::records(
+                &self.inner.an,
+                &self.inner.f,
+                &searcher,
+                false,
+                &names.index,
+            );
             if let Some(q) = planner.query_typed(&parsed) {
                 let (_, docs, _) =
                     engine::top(&searcher, &*q, crate::request::Sort::Relevance, 0, 5, false)?;
@@ -332,8 +361,8 @@ impl Search {
         }
         out.extend(
             names
-                .1
-                .matching(&names.0, &searcher, self.inner.f.refs, typed, lang, 6),
+                .names
+                .matching(&names.auth, &searcher, self.inner.f.refs, typed, lang, 6),
         );
         Ok(out)
     }
@@ -344,12 +373,14 @@ impl Search {
         let parsed = req.parsed(true)?;
         let live = self.live().ok_or_else(|| self.unavailable())?;
         let searcher = live.generation.side(Projection::Staff).reader.searcher();
-        let planner = crate::plan::Planner {
-            an: &self.inner.an,
-            f: &self.inner.f,
-            searcher: &searcher,
-            secret: actor.can(Permission::ConfidentialRead),
-        };
+        let names = self.names();
+        let planner = crate::plan::Planner::records(
+            &self.inner.an,
+            &self.inner.f,
+            &searcher,
+            actor.can(Permission::ConfidentialRead),
+            &names.index,
+        );
         let q = planner
             .query(parsed.as_ref(), &req.filters)
             .ok_or_else(engine::nothing_to_search)?;

@@ -20,8 +20,10 @@ use crate::analysis::{self, Analyzer};
 use crate::document::Projection;
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 
-/// Memory each writer may use before it flushes a segment.
+/// Memory the writer that follows the outbox may use before it flushes a segment.
 const WRITER_MEMORY: usize = 96 * 1024 * 1024;
+/// Memory per indexing thread of a rebuild: larger segments, fewer merges.
+const REBUILD_MEMORY: usize = 192 * 1024 * 1024;
 
 /// What a commit records.
 #[derive(Clone, Copy, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -50,7 +52,7 @@ impl Side {
         fs::create_dir_all(dir).map_err(err)?;
         let (schema, _) = schema::build();
         let index = Index::create_in_dir(dir, schema).map_err(err)?;
-        Side::wrap(index, an, threads)
+        Side::wrap(index, an, threads, REBUILD_MEMORY * threads)
     }
 
     fn open(dir: &Path, an: &Arc<Analyzer>) -> Result<Side> {
@@ -60,10 +62,10 @@ impl Side {
         if index.schema() != schema {
             return Err(err("schema differs"));
         }
-        Side::wrap(index, an, 1)
+        Side::wrap(index, an, 1, WRITER_MEMORY)
     }
 
-    fn wrap(index: Index, an: &Arc<Analyzer>, threads: usize) -> Result<Side> {
+    fn wrap(index: Index, an: &Arc<Analyzer>, threads: usize, memory: usize) -> Result<Side> {
         analysis::register(&index, an);
         let reader = index
             .reader_builder()
@@ -71,7 +73,7 @@ impl Side {
             .try_into()
             .map_err(err)?;
         let writer = index
-            .writer_with_num_threads(threads, WRITER_MEMORY * threads)
+            .writer_with_num_threads(threads, memory)
             .map_err(err)?;
         Ok(Side {
             index,
@@ -199,7 +201,8 @@ impl Root {
         Ok(g)
     }
 
-    /// Creates an empty new generation (not yet current).
+    /// Creates an empty new generation (not yet current), whose staff side indexes on
+    /// `threads` threads and public side, with about half the records, on half as many.
     pub fn create_next(&self, an: &Arc<Analyzer>, threads: usize) -> Result<Generation> {
         fs::create_dir_all(&self.dir).map_err(err)?;
         let mut n = 0u32;
@@ -219,7 +222,11 @@ impl Root {
         let base = self.dir.join(&name);
         Ok(Generation {
             staff: Side::create(&base.join(Projection::Staff.dir()), an, threads)?,
-            public: Side::create(&base.join(Projection::Public.dir()), an, threads)?,
+            public: Side::create(
+                &base.join(Projection::Public.dir()),
+                an,
+                threads.div_ceil(2),
+            )?,
             name,
         })
     }

@@ -306,6 +306,16 @@ async fn finds_by_chinese_pinyin_english_traditional_and_number() {
             ("title:广东", vec![]),
             ("location:hideaway", vec![m.vase]),
             ("title:hideaway", vec![]),
+            // Names of authorities match the records that refer to them, in any
+            // analysis, a place with the places inside it.
+            ("baishi", vec![m.painting]),
+            ("\"Ming dynasty\"", vec![m.vase]),
+            ("period:ming", vec![m.vase]),
+            ("maker:ming", vec![]),
+            ("foshan guangdong", vec![m.bowl]),
+            ("place:佛山", vec![m.bowl]),
+            ("material:瓷 -广东", vec![m.vase]),
+            ("title:porcelain", vec![]),
         ] {
             assert_eq!(ids(&m.s, &curator, &req(q)).await, want, "{e}: {q}");
         }
@@ -546,7 +556,8 @@ async fn follows_edits_deletes_and_unpublishing() {
             eventually(&m.s, &registrar, "铜鼓", false, m.drum).await,
             "{e}: delete"
         );
-        // Renaming a maker refreshes the records that name it.
+        // A new name of a maker finds the records that name it, and so does a new name
+        // of a place for the records of the places inside it.
         let admin = as_role(Role::Admin);
         let painting = m.c.get_object(&admin, m.painting).await.unwrap();
         let qi = painting.data.production.makers[0].agent_id;
@@ -559,6 +570,26 @@ async fn follows_edits_deletes_and_unpublishing() {
         assert!(
             eventually(&m.s, &registrar, "\"Chi Pai-shih\"", true, m.painting).await,
             "{e}: authority"
+        );
+        let bowl = m.c.get_object(&admin, m.bowl).await.unwrap();
+        let foshan = bowl.data.production.place_id.unwrap();
+        let f =
+            m.c.get_authority(&admin, Kind::Place, foshan)
+                .await
+                .unwrap();
+        let province = f.data.parent_id.unwrap();
+        let p =
+            m.c.get_authority(&admin, Kind::Place, province)
+                .await
+                .unwrap();
+        let mut pi = p.data.clone();
+        pi.variants.push("Kwangtung".into());
+        m.c.update_authority(&admin, Kind::Place, province, p.version, pi)
+            .await
+            .unwrap();
+        assert!(
+            eventually(&m.s, &registrar, "kwangtung", true, m.bowl).await,
+            "{e}: broader place renamed"
         );
     }
 }
