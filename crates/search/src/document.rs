@@ -244,15 +244,18 @@ impl<'a> Texts<'a> {
 /// Authorities by id, as the index needs them.
 pub type Authorities = HashMap<Uuid, FeedAuthority>;
 
-/// The copy of a record a projection may see.
-fn visible(o: &ObjectInput, p: Projection) -> ObjectInput {
-    let mut d = o.clone();
-    if p == Projection::Public {
-        d.current_location = None;
-        d.storage_notes = None;
-        d.confidential = None;
+/// The record as a projection may see it: the staff see it whole; the public get a copy
+/// with every restricted field removed.
+fn visible(o: &ObjectInput, p: Projection) -> Cow<'_, ObjectInput> {
+    match p {
+        Projection::Staff => Cow::Borrowed(o),
+        Projection::Public => Cow::Owned(ObjectInput {
+            current_location: None,
+            storage_notes: None,
+            confidential: None,
+            ..o.clone()
+        }),
     }
-    d
 }
 
 /// Whether a projection holds a record at all.
