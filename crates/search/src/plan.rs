@@ -2,8 +2,9 @@
 //!
 //! A plain word is looked up as Chinese words (if it has Chinese characters), else as an
 //! English stem (with typo tolerance when the exact stem is nowhere in the index), as
-//! pinyin syllables, and, when it looks like one, as an object number or its prefix.
-//! Title matches weigh more; filters never change the ranking.
+//! pinyin syllables, and, when it looks like one, as an object number or its prefix; the
+//! same word in the names of authorities stands for the records referring to them (see
+//! `authority_index`). Title matches weigh more; filters never change the ranking.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
