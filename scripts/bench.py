@@ -41,7 +41,7 @@ def wrk(script, base, path, env, duration, conns=64):
     if shutil.which("wrk") is None:  # Debian's package, as the test script installs its tools
         subprocess.run(["bash", "-c", f"source {ROOT}/scripts/services.sh && apt_install wrk"], check=True)
     e = dict(os.environ, LUA_DIR=LUA, **env)
-    out = subprocess.run(["wrk", "-t2", f"-c{conns}", f"-d{duration}s", "--timeout", "5s", "-s", os.path.join(LUA, script), base + path],
+    out = subprocess.run(["wrk", f"-t{min(2, conns)}", f"-c{conns}", f"-d{duration}s", "--timeout", "5s", "-s", os.path.join(LUA, script), base + path],
                          capture_output=True, text=True, env=e, timeout=duration + 60).stdout
     m = re.search(r"RESULT rps=([\d.]+) p50_ms=([\d.]+) p95_ms=([\d.]+) p99_ms=([\d.]+) errors=(\d+)", out)
     if not m:
