@@ -5,8 +5,8 @@
 2. `vitrine reindex` under /usr/bin/time: build rate, index size, peak resident memory.
 3. `vitrine bench-search --fts5`: the committed query set in process (p50/p95 per kind),
    then the same text queries against SQLite FTS5 (trigram) with speed ratio and recall.
-4. `vitrine serve`; wrk at 16 connections cycling the query set on /api/public/v1/search
-   and on suggestions, then suggestions for one typist (1 connection); an edit's freshness.
+4. `vitrine serve`; wrk at 16 connections cycling the query set on /api/public/v1/search,
+   on /api/v1/search (staff, never cached) and on suggestions, then suggestions for one typist (1 connection); an edit's freshness.
 Prints Markdown for docs/benchmarks.md. Targets 127.0.0.1 only; every load run is bounded.
 
   python3 scripts/bench_search.py [--objects 1000000] [--data DIR] [--duration 20]
@@ -88,16 +88,18 @@ def http_runs(a, data):
     queries = [l.split("\t", 1)[1].strip() for l in open(os.path.join(ROOT, "bench/search-queries.tsv"), encoding="utf-8")
                if not l.startswith("#") and "\t" in l]
     paths_pub = tempfile.NamedTemporaryFile("w", delete=False, suffix=".txt")
+    paths_staff = tempfile.NamedTemporaryFile("w", delete=False, suffix=".txt")
     paths_sugg = tempfile.NamedTemporaryFile("w", delete=False, suffix=".txt")
     for q in queries:
         enc = encode(q)
         paths_pub.write(f"/api/public/v1/search?{enc}\n")
+        paths_staff.write(f"/api/v1/search?{enc}\n")
         m = re.match(r"q=([^&]+)", q)
         if m:
             text = m[1]
             for n in range(1, min(len(text), 6) + 1):
                 paths_sugg.write("/api/public/v1/search/suggest?" + urllib.parse.urlencode({"q": text[:n]}) + "\n")
-    for f in (paths_pub, paths_sugg):
+    for f in (paths_pub, paths_staff, paths_sugg):
         f.close()
     base = f"http://127.0.0.1:{a.port}"
     proc = subprocess.Popen([BIN, "serve", "--data", data, "--listen", f"127.0.0.1:{a.port}"],
@@ -110,8 +112,15 @@ def http_runs(a, data):
                     break
             except Exception:
                 time.sleep(0.5)
+        _, _, body = http("POST", base + "/api/v1/session",
+                          json.dumps({"username": "registrar", "password": "vitrine-demo"}).encode(),
+                          {"Content-Type": "application/json"})
+        staff = {"AUTH": "Bearer " + json.loads(body)["token"]}
         rows = []
-        for name, f, env in [("public search", paths_pub.name, {}), ("suggestions (public)", paths_sugg.name, {})]:
+        # Staff answers are never kept: every request runs the engine (first-time queries).
+        for name, f, env in [("public search", paths_pub.name, {}),
+                             ("staff search (not cached)", paths_staff.name, staff),
+                             ("suggestions (public)", paths_sugg.name, {})]:
             r = wrk("paths.lua", base, "/", dict(env, PATHS=f), a.duration, conns=16)
             rows.append((name, r))
         print("\nHTTP at 16 connections (wrk, release build, loopback):\n")
