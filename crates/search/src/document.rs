@@ -282,20 +282,7 @@ pub fn build(f: &Fields, o: &FeedObject, p: Projection, images: Option<bool>) ->
 
     t.lang(Target::Scoped(Scope::Title), &d.title);
     t.lang(Target::Scoped(Scope::Description), &d.description);
-    refs.extend(d.production.makers.iter().map(|m| m.agent_id));
-    refs.extend(&d.material_ids);
-    refs.extend(&d.technique_ids);
-    refs.extend(
-        [
-            d.production.period_id,
-            d.production.place_id,
-            d.object_name_id,
-            d.collection_id,
-            d.classification_id,
-        ]
-        .into_iter()
-        .flatten(),
-    );
+    refs.extend(d.references().into_iter().map(|(_, id, _)| id));
     t.lang(Target::Scoped(Scope::Period), &d.production.date_display);
     for i in &d.inscriptions {
         t.text(Target::Scoped(Scope::Inscription), &i.text);
@@ -306,7 +293,6 @@ pub fn build(f: &Fields, o: &FeedObject, p: Projection, images: Option<bool>) ->
     if let Some(s) = &d.specimen {
         t.text(Target::Scoped(Scope::Name), &s.scientific_name);
         t.lang(Target::Scoped(Scope::Place), &s.locality);
-        refs.extend(s.collector_id);
     }
     t.lang(Target::Scoped(Scope::Credit), &d.credit_line);
     for s in [&d.current_location, &d.storage_notes]

@@ -502,6 +502,17 @@ async fn restricted_text_never_reaches_the_public_nor_unentitled_staff() {
     }
 }
 
+/// Gives an authority one more variant name (as an administrator).
+async fn add_variant(c: &Collections, kind: Kind, id: Uuid, name: &str) {
+    let admin = as_role(Role::Admin);
+    let a = c.get_authority(&admin, kind, id).await.unwrap();
+    let mut input = a.data.clone();
+    input.variants.push(name.into());
+    c.update_authority(&admin, kind, id, a.version, input)
+        .await
+        .unwrap();
+}
+
 async fn eventually(s: &Search, actor: &Actor, q: &str, want: bool, id: Uuid) -> bool {
     for _ in 0..200 {
         let found = ids(s, actor, &req(q)).await.contains(&id);
@@ -561,12 +572,7 @@ async fn follows_edits_deletes_and_unpublishing() {
         let admin = as_role(Role::Admin);
         let painting = m.c.get_object(&admin, m.painting).await.unwrap();
         let qi = painting.data.production.makers[0].agent_id;
-        let a = m.c.get_authority(&admin, Kind::Agent, qi).await.unwrap();
-        let mut ai = a.data.clone();
-        ai.variants.push("Chi Pai-shih".into());
-        m.c.update_authority(&admin, Kind::Agent, qi, a.version, ai)
-            .await
-            .unwrap();
+        add_variant(&m.c, Kind::Agent, qi, "Chi Pai-shih").await;
         assert!(
             eventually(&m.s, &registrar, "\"Chi Pai-shih\"", true, m.painting).await,
             "{e}: authority"
@@ -578,15 +584,7 @@ async fn follows_edits_deletes_and_unpublishing() {
                 .await
                 .unwrap();
         let province = f.data.parent_id.unwrap();
-        let p =
-            m.c.get_authority(&admin, Kind::Place, province)
-                .await
-                .unwrap();
-        let mut pi = p.data.clone();
-        pi.variants.push("Kwangtung".into());
-        m.c.update_authority(&admin, Kind::Place, province, p.version, pi)
-            .await
-            .unwrap();
+        add_variant(&m.c, Kind::Place, province, "Kwangtung").await;
         assert!(
             eventually(&m.s, &registrar, "kwangtung", true, m.bowl).await,
             "{e}: broader place renamed"

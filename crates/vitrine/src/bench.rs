@@ -162,21 +162,7 @@ fn body(o: &FeedObject, auth: &std::collections::HashMap<Uuid, FeedAuthority>) -
         parts.push(i.text.clone());
         parts.push(i.transcription.clone());
     }
-    let mut ids: Vec<Uuid> = d.production.makers.iter().map(|m| m.agent_id).collect();
-    ids.extend(&d.material_ids);
-    ids.extend(&d.technique_ids);
-    ids.extend(
-        [
-            d.production.period_id,
-            d.production.place_id,
-            d.object_name_id,
-            d.collection_id,
-            d.classification_id,
-        ]
-        .into_iter()
-        .flatten(),
-    );
-    for id in ids {
+    for (_, id, _) in d.references() {
         if let Some(a) = auth.get(&id) {
             parts.extend(a.label.0.values().cloned());
             parts.extend(a.variants.iter().cloned());
