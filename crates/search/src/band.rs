@@ -69,22 +69,39 @@ impl Scope {
 }
 
 /// Records where `terms` stand one after another (a phrase; one term alone) with the
-/// first in `band`, on a field indexed with positions.
+/// first in `band`, on a field indexed with positions; optionally only records that do
+/// not hold every one of some other terms (see [`BandQuery::phrase_unless`]).
 #[derive(Clone)]
 pub struct BandQuery {
     terms: Vec<Term>,
     band: Range<u32>,
+    unless: Vec<Term>,
 }
 
 impl fmt::Debug for BandQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "BandQuery({:?} in {:?})", self.terms, self.band)
+        write!(
+            f,
+            "BandQuery({:?} in {:?} unless {:?})",
+            self.terms, self.band, self.unless
+        )
     }
 }
 
 impl BandQuery {
     /// The phrase `terms` of `field` in `scope`'s band; `None` without terms.
     pub fn new(field: Field, terms: &[String], scope: Scope) -> Option<BandQuery> {
+        BandQuery::of(field, terms, scope.band(), Vec::new())
+    }
+
+    /// The phrase `terms` of `field` anywhere, in records that do not hold all of
+    /// `unless` (terms of any field). A query that already finds those records some
+    /// cheaper way (a word's own term) then reads positions only of the others.
+    pub fn phrase_unless(field: Field, terms: &[String], unless: Vec<Term>) -> Option<BandQuery> {
+        BandQuery::of(field, terms, 0..u32::MAX, unless)
+    }
+
+    fn of(field: Field, terms: &[String], band: Range<u32>, unless: Vec<Term>) -> Option<Self> {
         if terms.is_empty() {
             return None;
         }
@@ -93,7 +110,8 @@ impl BandQuery {
                 .iter()
                 .map(|t| Term::from_field_text(field, t))
                 .collect(),
-            band: scope.band(),
+            band,
+            unless,
         })
     }
 }
@@ -110,6 +128,7 @@ impl Query for BandQuery {
         Ok(Box::new(BandWeight {
             terms: self.terms.clone(),
             band: self.band.clone(),
+            unless: self.unless.clone(),
             bm25,
         }))
     }
@@ -124,6 +143,7 @@ impl Query for BandQuery {
 struct BandWeight {
     terms: Vec<Term>,
     band: Range<u32>,
+    unless: Vec<Term>,
     bm25: Option<Bm25Weight>,
 }
 
@@ -142,13 +162,29 @@ impl BandWeight {
                 None => return Ok(None),
             }
         }
+        let mut unless = Vec::with_capacity(self.unless.len());
+        for t in &self.unless {
+            match reader
+                .inverted_index(t.field())?
+                .read_postings(t, IndexRecordOption::Basic)?
+            {
+                Some(p) => unless.push(p),
+                // A term no record holds: no record holds them all.
+                None => {
+                    unless.clear();
+                    break;
+                }
+            }
+        }
         let norms = match self.bm25 {
             Some(_) => reader.fieldnorms_readers().get_field(field)?,
             None => None,
         };
         let mut s = BandScorer {
             postings,
+            whole: self.band == (0..u32::MAX),
             band: self.band.clone(),
+            unless,
             bm25: self.bm25.as_ref().map(|b| b.boost_by(boost)),
             norms: norms.unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1)),
             doc: TERMINATED,
@@ -188,7 +224,11 @@ impl Weight for BandWeight {
 /// the band.
 struct BandScorer {
     postings: Vec<SegmentPostings>,
+    /// Whether the band is every position (a single term then needs none read).
+    whole: bool,
     band: Range<u32>,
+    /// Records holding all of these are skipped (empty: none is).
+    unless: Vec<SegmentPostings>,
     bm25: Option<Bm25Weight>,
     norms: FieldNormReader,
     /// The current match.
@@ -219,8 +259,17 @@ impl BandScorer {
         }
     }
 
+    /// Whether the current (aligned) record holds every `unless` term.
+    fn excluded(&mut self) -> bool {
+        let doc = self.postings[0].doc();
+        !self.unless.is_empty() && self.unless.iter_mut().all(|p| p.seek(doc) == doc)
+    }
+
     /// Counts the phrases in the band in the current (aligned) record.
     fn count_hits(&mut self) -> u32 {
+        if self.whole && self.postings.len() == 1 {
+            return self.postings[0].term_freq();
+        }
         self.first.clear();
         self.postings[0].positions(&mut self.first);
         self.first.retain(|p| self.band.contains(p));
@@ -241,7 +290,11 @@ impl BandScorer {
     fn settle(&mut self) {
         self.doc = TERMINATED;
         while self.align() {
-            self.hits = self.count_hits();
+            self.hits = if self.excluded() {
+                0
+            } else {
+                self.count_hits()
+            };
             if self.hits > 0 {
                 self.doc = self.postings[0].doc();
                 return;

@@ -9,7 +9,7 @@ use tantivy::TantivyDocument;
 use uuid::Uuid;
 use vitrine_collections::authority::Kind;
 use vitrine_collections::feed::{FeedAuthority, FeedObject};
-use vitrine_collections::model::{ObjectInput, ObjectStatus};
+use vitrine_collections::model::{MAX_YEAR, MIN_YEAR, ObjectInput, ObjectStatus};
 use vitrine_kernel::LangText;
 
 use crate::analysis::{ENTRY, band_mark, fold, is_han};
@@ -343,10 +343,15 @@ pub fn build(f: &Fields, o: &FeedObject, p: Projection, images: Option<bool>) ->
         },
     );
     let (e, l) = (d.production.earliest_year, d.production.latest_year);
-    if let (Some(e), Some(l)) = (e.or(l), l.or(e)) {
-        doc.add_i64(f.earliest, i64::from(e));
-        doc.add_i64(f.latest, i64::from(l));
-    }
+    // An undated record gets years no range reaches (years are checked to lie within
+    // MIN_YEAR..=MAX_YEAR), so that every record has a value: a range over a column
+    // with gaps maps every row to its record, which took most of a year filter's time.
+    let (from, to) = match (e.or(l), l.or(e)) {
+        (Some(e), Some(l)) => (i64::from(e), i64::from(l)),
+        _ => (i64::from(MAX_YEAR) + 1, i64::from(MIN_YEAR) - 1),
+    };
+    doc.add_i64(f.earliest, from);
+    doc.add_i64(f.latest, to);
     doc.add_i64(f.year_asc, e.or(l).map_or(i64::MAX, i64::from));
     doc.add_i64(f.year_desc, l.or(e).map_or(i64::MIN, i64::from));
     doc.add_i64(f.updated, o.updated_at.timestamp_micros());

@@ -2,7 +2,7 @@
 //! total and the facet counts in one pass over the matches.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use tantivy::collector::{Collector, Count, TopDocs};
@@ -16,6 +16,7 @@ use vitrine_kernel::{Lang, LangText, Result};
 use crate::analysis::Analyzer;
 use crate::authority_index::AuthorityIndex;
 use crate::document::Authorities;
+use crate::facet_table::FacetTables;
 use crate::facets::{FACETS, FacetCounter};
 use crate::plan::Planner;
 use crate::query::Parsed;
@@ -76,23 +77,28 @@ pub struct Context<'a> {
     pub authorities: &'a AuthorityIndex,
     /// Whether confidential text is searched.
     pub secret: bool,
+    /// The facet tables of the index searched.
+    pub facets: &'a Arc<FacetTables>,
 }
 
 /// Document addresses of a page in the asked order, with the total and facet counts when
-/// `facets` is set (else the total is just the number of addresses).
+/// `facets` is given (else the total is just the number of addresses).
 pub fn top(
     searcher: &Searcher,
     q: &dyn Query,
     sort: Sort,
     offset: usize,
     limit: usize,
-    facets: bool,
+    facets: Option<&Arc<FacetTables>>,
 ) -> Result<(usize, Vec<DocAddress>, Option<crate::facets::Counts>)> {
     let base = TopDocs::with_limit(limit.max(1)).and_offset(offset);
     macro_rules! run {
         ($c:expr) => {{
-            if facets {
-                let (n, docs, f) = search(searcher, q, &(Count, $c, FacetCounter))?;
+            if let Some(tables) = facets {
+                let counter = FacetCounter {
+                    tables: tables.clone(),
+                };
+                let (n, docs, f) = search(searcher, q, &(Count, $c, counter))?;
                 (n, docs.into_iter().map(|(_, d)| d).collect(), Some(f))
             } else {
                 // No facets: no total either (suggestions, exports), which saves a pass.
@@ -180,7 +186,7 @@ pub fn run(
         req.effective_sort(),
         req.offset,
         req.limit,
-        true,
+        Some(cx.facets),
     )?;
     let marks = Marks::of(cx.an, parsed);
     let mut hits = Vec::with_capacity(docs.len());

@@ -2,12 +2,13 @@
 //! counts are exact for the filtered result (no sampling, no per-segment cut-off).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tantivy::collector::{Collector, SegmentCollector};
-use tantivy::columnar::{Cardinality, Column, StrColumn};
 use tantivy::schema::Field;
 use tantivy::{DocId, Score, SegmentReader};
 
+use crate::facet_table::{FacetTables, SegmentTable, Tally};
 use crate::schema::Fields;
 
 /// The facets, in display order: (name in the API, whether values are authority ids).
@@ -41,25 +42,28 @@ pub fn field(f: &Fields, name: &str) -> Option<Field> {
     })
 }
 
-fn column_name(name: &str) -> &str {
+/// The fast-field column of a facet.
+pub(crate) fn column_name(name: &str) -> &str {
     match name {
         "type" => "object_type",
         n => n,
     }
 }
 
-/// Counts every facet's values over the matching documents.
-pub struct FacetCounter;
+/// Counts every facet's values over the matching documents, from the index's
+/// [`FacetTables`].
+pub struct FacetCounter {
+    /// The tables of the index searched.
+    pub tables: Arc<FacetTables>,
+}
 
 /// Counts per facet: value → count.
 pub type Counts = Vec<HashMap<String, u64>>;
 
-/// One facet's column in a segment: its dictionary, its term ordinals, a count per ordinal.
-type FacetColumn = (StrColumn, Column<u64>, Vec<u32>);
-
 /// One segment's counting state.
 pub struct SegmentCounter {
-    columns: Vec<Option<FacetColumn>>,
+    table: Arc<SegmentTable>,
+    tally: Tally,
 }
 
 impl Collector for FacetCounter {
@@ -67,15 +71,9 @@ impl Collector for FacetCounter {
     type Child = SegmentCounter;
 
     fn for_segment(&self, _: u32, reader: &SegmentReader) -> tantivy::Result<SegmentCounter> {
-        let mut columns = Vec::with_capacity(FACETS.len());
-        for (name, _) in FACETS {
-            columns.push(reader.fast_fields().str(column_name(name))?.map(|c| {
-                let ords = c.ords().clone();
-                let n = c.num_terms();
-                (c, ords, vec![0u32; n])
-            }));
-        }
-        Ok(SegmentCounter { columns })
+        let table = self.tables.get(reader)?;
+        let tally = table.tally();
+        Ok(SegmentCounter { table, tally })
     }
 
     fn requires_scoring(&self) -> bool {
@@ -101,54 +99,24 @@ impl SegmentCollector for SegmentCounter {
     type Fruit = Counts;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        for (_, ords, counts) in self.columns.iter_mut().flatten() {
-            // Most facets have one value per record: read it directly, without the
-            // iterator a multi-valued column needs.
-            let mut add = |o: u64| {
-                if let Some(c) = counts.get_mut(o as usize) {
-                    *c += 1;
-                }
-            };
-            match ords.get_cardinality() {
-                Cardinality::Full => add(ords.values.get_val(doc)),
-                Cardinality::Optional => {
-                    if let Some(o) = ords.first(doc) {
-                        add(o);
-                    }
-                }
-                Cardinality::Multivalued => ords.values_for_doc(doc).for_each(add),
-            }
-        }
+        self.table.count(doc, &mut self.tally);
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
-        let mut vals = vec![0u64; docs.len()];
-        for (_, ords, counts) in self.columns.iter_mut().flatten() {
-            if ords.get_cardinality() == Cardinality::Full {
-                ords.values.get_vals(docs, &mut vals);
-                for o in &vals {
-                    if let Some(c) = counts.get_mut(*o as usize) {
-                        *c += 1;
-                    }
-                }
-            } else {
-                for d in docs {
-                    for o in ords.values_for_doc(*d) {
-                        if let Some(c) = counts.get_mut(o as usize) {
-                            *c += 1;
-                        }
-                    }
-                }
-            }
+        for &d in docs {
+            self.table.count(d, &mut self.tally);
         }
     }
 
     fn harvest(self) -> Counts {
-        self.columns
-            .into_iter()
-            .map(|c| {
+        let counts = self.table.by_ordinal(self.tally);
+        self.table
+            .dicts
+            .iter()
+            .zip(counts)
+            .map(|(dict, counts)| {
                 let mut m = HashMap::new();
-                if let Some((col, _, counts)) = c {
+                if let Some(col) = dict {
                     let mut s = String::new();
                     for (ord, n) in counts.into_iter().enumerate() {
                         if n > 0

@@ -5,6 +5,7 @@ pub mod authority_index;
 pub mod band;
 pub mod document;
 pub mod engine;
+pub mod facet_table;
 pub mod facets;
 mod follow;
 pub mod plan;

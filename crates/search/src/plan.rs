@@ -152,17 +152,27 @@ impl Planner<'_> {
 
     /// Chinese `text`: its words (all required; anywhere only), or its runs of
     /// characters as phrases of character pairs, so a word jieba cut differently in a
-    /// record's context is still found.
+    /// record's context is still found. Records holding the words are found by them, so
+    /// the phrases skip those without reading their positions.
     fn chinese(&self, text: &str, scope: Option<Scope>) -> Option<Q> {
-        let mut alts: Vec<Q> = match scope {
-            None => self.chinese_words(text).into_iter().collect(),
+        let terms = match scope {
+            None => self.an.zh_terms(text),
             Some(_) => Vec::new(),
+        };
+        let mut alts: Vec<Q> = self.chinese_words(&terms).into_iter().collect();
+        let words: Vec<TTerm> = match alts.is_empty() {
+            false => terms.iter().map(|t| term(self.f.all_zh, t)).collect(),
+            true => Vec::new(),
         };
         let mut runs = Vec::new();
         for run in text.split(|c: char| !is_han(c)).filter(|r| !r.is_empty()) {
             let grams = self.an.gram_terms(run);
             runs.push(match scope {
-                None => phrase(self.f.all_zhc, &grams)?,
+                None => Box::new(BandQuery::phrase_unless(
+                    self.f.all_zhc,
+                    &grams,
+                    words.clone(),
+                )?) as Q,
                 Some(s) => in_band(self.f.all_zhc, &grams, s)?,
             });
         }
@@ -170,9 +180,8 @@ impl Planner<'_> {
         any(alts)
     }
 
-    /// Chinese words of `text` (all required), titles weighing more.
-    fn chinese_words(&self, text: &str) -> Option<Q> {
-        let terms = self.an.zh_terms(text);
+    /// Chinese words (all required), titles weighing more.
+    fn chinese_words(&self, terms: &[String]) -> Option<Q> {
         let per_term = terms
             .iter()
             .map(|t| {

@@ -113,6 +113,13 @@ pub(crate) struct Known {
     pub index: AuthorityIndex,
 }
 
+/// Runs index work on a thread of its own: a search holds its thread until every
+/// segment is read, and on the async workers (one per core) two slow searches would
+/// leave the other requests, and the search threads' spare core, waiting.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(err)?
+}
+
 /// The search service (cheap to clone).
 #[derive(Clone)]
 pub struct Search {
@@ -242,7 +249,8 @@ impl Search {
     ) -> Result<SearchResults> {
         let parsed = req.parsed(staff)?;
         let live = self.live().ok_or_else(|| self.unavailable())?;
-        let searcher = live.generation.side(p).reader.searcher();
+        let side = live.generation.side(p);
+        let searcher = side.reader.searcher();
         let names = self.names();
         let cx = Context {
             an: &self.inner.an,
@@ -250,6 +258,7 @@ impl Search {
             auth: &names.auth,
             authorities: &names.index,
             secret,
+            facets: &side.facets,
         };
         engine::run(&cx, &searcher, req, parsed.as_ref())
     }
@@ -257,12 +266,9 @@ impl Search {
     /// Staff search: every record, restricted text only for roles allowed to see it.
     pub async fn search(&self, actor: &Actor, req: &SearchRequest) -> Result<SearchResults> {
         actor.require(Permission::CatalogueRead)?;
-        self.run(
-            Projection::Staff,
-            req,
-            actor.can(Permission::ConfidentialRead),
-            true,
-        )
+        let secret = actor.can(Permission::ConfidentialRead);
+        let (s, req) = (self.clone(), req.clone());
+        blocking(move || s.run(Projection::Staff, &req, secret, true)).await
     }
 
     /// Public search: published records, public fields only. Visitors ask the same
@@ -283,7 +289,8 @@ impl Search {
         if let Some(hit) = self.inner.public_answers.get(&key) {
             return Ok((*hit).clone());
         }
-        let answer = self.run(Projection::Public, req, false, false)?;
+        let (s, r) = (self.clone(), req.clone());
+        let answer = blocking(move || s.run(Projection::Public, &r, false, false)).await?;
         self.inner
             .public_answers
             .insert(key, Arc::new(answer.clone()));
@@ -313,10 +320,15 @@ impl Search {
             )
             .into_parameters());
         }
-        let typed = typed.trim();
+        let typed = typed.trim().to_owned();
         if typed.is_empty() {
             return Ok(Vec::new());
         }
+        let s = self.clone();
+        blocking(move || s.suggest_now(staff, &typed, lang)).await
+    }
+
+    fn suggest_now(&self, staff: bool, typed: &str, lang: Lang) -> Result<Vec<Suggestion>> {
         let p = if staff {
             Projection::Staff
         } else {
@@ -340,7 +352,7 @@ impl Search {
             );
             if let Some(q) = planner.query_typed(&parsed) {
                 let (_, docs, _) =
-                    engine::top(&searcher, &*q, crate::request::Sort::Relevance, 0, 5, false)?;
+                    engine::top(&searcher, &*q, crate::request::Sort::Relevance, 0, 5, None)?;
                 for d in docs {
                     let doc: TantivyDocument = searcher.doc(d).map_err(err)?;
                     let f = &self.inner.f;
@@ -369,7 +381,24 @@ impl Search {
 
     /// Ids of every match, in the asked order (CSV export), at most [`MAX_EXPORT`].
     pub async fn export_ids(&self, actor: &Actor, req: &SearchRequest) -> Result<Vec<Uuid>> {
+        self.matching_ids(actor, req, MAX_EXPORT).await
+    }
+
+    /// Ids of every match, in the asked order, at most `cap` (benchmarks count recall
+    /// over results larger than an export).
+    pub async fn matching_ids(
+        &self,
+        actor: &Actor,
+        req: &SearchRequest,
+        cap: usize,
+    ) -> Result<Vec<Uuid>> {
         actor.require(Permission::CatalogueRead)?;
+        let secret = actor.can(Permission::ConfidentialRead);
+        let (s, req) = (self.clone(), req.clone());
+        blocking(move || s.ids_now(&req, secret, cap)).await
+    }
+
+    fn ids_now(&self, req: &SearchRequest, secret: bool, cap: usize) -> Result<Vec<Uuid>> {
         let parsed = req.parsed(true)?;
         let live = self.live().ok_or_else(|| self.unavailable())?;
         let searcher = live.generation.side(Projection::Staff).reader.searcher();
@@ -378,13 +407,20 @@ impl Search {
             &self.inner.an,
             &self.inner.f,
             &searcher,
-            actor.can(Permission::ConfidentialRead),
+            secret,
             &names.index,
         );
         let q = planner
             .query(parsed.as_ref(), &req.filters)
             .ok_or_else(engine::nothing_to_search)?;
-        let (_, docs, _) = engine::top(&searcher, &*q, req.effective_sort(), 0, MAX_EXPORT, false)?;
+        let (_, docs, _) = engine::top(
+            &searcher,
+            &*q,
+            req.effective_sort(),
+            0,
+            cap.min(searcher.num_docs() as usize),
+            None,
+        )?;
         let mut ids = Vec::with_capacity(docs.len());
         for d in docs {
             let doc: TantivyDocument = searcher.doc(d).map_err(err)?;

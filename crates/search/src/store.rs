@@ -13,11 +13,12 @@ use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
-use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, Warmer};
 use vitrine_kernel::{Error, Result};
 
 use crate::analysis::{self, Analyzer};
 use crate::document::Projection;
+use crate::facet_table::FacetTables;
 use crate::schema::{self, Fields, SCHEMA_VERSION};
 
 /// Memory the writer that follows the outbox may use before it flushes a segment.
@@ -44,6 +45,8 @@ pub struct Side {
     pub index: Index,
     /// Its reader (reloaded after each commit).
     pub reader: IndexReader,
+    /// Its segments' facet values for counting (kept current by the reader).
+    pub facets: Arc<FacetTables>,
     writer: Mutex<IndexWriter>,
 }
 
@@ -67,9 +70,12 @@ impl Side {
 
     fn wrap(index: Index, an: &Arc<Analyzer>, threads: usize, memory: usize) -> Result<Side> {
         analysis::register(&index, an);
+        let facets = Arc::new(FacetTables::default());
+        let warmer: Arc<dyn Warmer> = facets.clone();
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .warmers(vec![Arc::downgrade(&warmer)])
             .try_into()
             .map_err(err)?;
         let writer = index
@@ -78,6 +84,7 @@ impl Side {
         Ok(Side {
             index,
             reader,
+            facets,
             writer: Mutex::new(writer),
         })
     }

@@ -322,8 +322,9 @@ async fn compare_fts5(
             )
             .await?;
             let fts = ids(&conn, format!("SELECT id FROM docs WHERE {cond}")).await?;
+            // Every match, not an export's first 200,000: common words match more.
             let ours: HashSet<String> = search
-                .export_ids(&SYSTEM, &text_only)
+                .matching_ids(&SYSTEM, &text_only, usize::MAX)
                 .await?
                 .into_iter()
                 .map(|u| u.to_string())
