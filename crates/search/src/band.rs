@@ -69,21 +69,23 @@ impl Scope {
 }
 
 /// Records where `terms` stand one after another (a phrase; one term alone) with the
-/// first in `band`, on a field indexed with positions; optionally only records that do
-/// not hold every one of some other terms (see [`BandQuery::phrase_unless`]).
+/// first in `band`, on a field indexed with positions; optionally only records that
+/// hold no group of other terms whole (see [`BandQuery::phrase_unless`]).
 #[derive(Clone)]
 pub struct BandQuery {
     terms: Vec<Term>,
     band: Range<u32>,
-    unless: Vec<Term>,
+    unless: Vec<Vec<Term>>,
+    /// Phrases starting in this band weigh this much more (see [`BandQuery::with_bonus`]).
+    bonus: Option<(Range<u32>, Score)>,
 }
 
 impl fmt::Debug for BandQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "BandQuery({:?} in {:?} unless {:?})",
-            self.terms, self.band, self.unless
+            "BandQuery({:?} in {:?} unless {:?}, bonus {:?})",
+            self.terms, self.band, self.unless, self.bonus
         )
     }
 }
@@ -94,14 +96,29 @@ impl BandQuery {
         BandQuery::of(field, terms, scope.band(), Vec::new())
     }
 
-    /// The phrase `terms` of `field` anywhere, in records that do not hold all of
-    /// `unless` (terms of any field). A query that already finds those records some
-    /// cheaper way (a word's own term) then reads positions only of the others.
-    pub fn phrase_unless(field: Field, terms: &[String], unless: Vec<Term>) -> Option<BandQuery> {
+    /// The phrase `terms` of `field` anywhere.
+    pub fn phrase(field: Field, terms: &[String]) -> Option<BandQuery> {
+        BandQuery::of(field, terms, 0..u32::MAX, Vec::new())
+    }
+
+    /// The phrase `terms` of `field` anywhere, in records holding none of the groups
+    /// of `unless` whole (terms of any field). A query that already finds those records
+    /// some cheaper way (a word's own terms, an authority's id) then reads positions
+    /// only of the others.
+    pub fn phrase_unless(
+        field: Field,
+        terms: &[String],
+        unless: Vec<Vec<Term>>,
+    ) -> Option<BandQuery> {
         BandQuery::of(field, terms, 0..u32::MAX, unless)
     }
 
-    fn of(field: Field, terms: &[String], band: Range<u32>, unless: Vec<Term>) -> Option<Self> {
+    fn of(
+        field: Field,
+        terms: &[String],
+        band: Range<u32>,
+        unless: Vec<Vec<Term>>,
+    ) -> Option<Self> {
         if terms.is_empty() {
             return None;
         }
@@ -112,7 +129,16 @@ impl BandQuery {
                 .collect(),
             band,
             unless,
+            bonus: None,
         })
+    }
+
+    /// Phrases starting in `scope`'s band also score `weight` times as a phrase of that
+    /// band alone would: one pass over the positions instead of a phrase query and a
+    /// band query side by side.
+    pub fn with_bonus(mut self, scope: Scope, weight: Score) -> BandQuery {
+        self.bonus = Some((scope.band(), weight));
+        self
     }
 }
 
@@ -129,6 +155,7 @@ impl Query for BandQuery {
             terms: self.terms.clone(),
             band: self.band.clone(),
             unless: self.unless.clone(),
+            bonus: self.bonus.clone(),
             bm25,
         }))
     }
@@ -143,7 +170,8 @@ impl Query for BandQuery {
 struct BandWeight {
     terms: Vec<Term>,
     band: Range<u32>,
-    unless: Vec<Term>,
+    unless: Vec<Vec<Term>>,
+    bonus: Option<(Range<u32>, Score)>,
     bm25: Option<Bm25Weight>,
 }
 
@@ -163,17 +191,20 @@ impl BandWeight {
             }
         }
         let mut unless = Vec::with_capacity(self.unless.len());
-        for t in &self.unless {
-            match reader
-                .inverted_index(t.field())?
-                .read_postings(t, IndexRecordOption::Basic)?
-            {
-                Some(p) => unless.push(p),
-                // A term no record holds: no record holds them all.
-                None => {
-                    unless.clear();
-                    break;
+        'groups: for g in &self.unless {
+            let mut group = Vec::with_capacity(g.len());
+            for t in g {
+                match reader
+                    .inverted_index(t.field())?
+                    .read_postings(t, IndexRecordOption::Basic)?
+                {
+                    Some(p) => group.push(p),
+                    // A term no record of this segment holds: none holds the group.
+                    None => continue 'groups,
                 }
+            }
+            if !group.is_empty() {
+                unless.push(group);
             }
         }
         let norms = match self.bm25 {
@@ -189,6 +220,8 @@ impl BandWeight {
             norms: norms.unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1)),
             doc: TERMINATED,
             hits: 0,
+            bonus: self.bonus.clone(),
+            bonus_hits: 0,
             first: Vec::new(),
             other: Vec::new(),
         };
@@ -227,14 +260,17 @@ struct BandScorer {
     /// Whether the band is every position (a single term then needs none read).
     whole: bool,
     band: Range<u32>,
-    /// Records holding all of these are skipped (empty: none is).
-    unless: Vec<SegmentPostings>,
+    /// Records holding every term of one of these groups are skipped.
+    unless: Vec<Vec<SegmentPostings>>,
     bm25: Option<Bm25Weight>,
     norms: FieldNormReader,
     /// The current match.
     doc: DocId,
     /// Phrases in the band in the current record.
     hits: u32,
+    bonus: Option<(Range<u32>, Score)>,
+    /// Of `hits`, those starting in the bonus band.
+    bonus_hits: u32,
     first: Vec<u32>,
     other: Vec<u32>,
 }
@@ -259,15 +295,18 @@ impl BandScorer {
         }
     }
 
-    /// Whether the current (aligned) record holds every `unless` term.
+    /// Whether the current (aligned) record holds a whole `unless` group.
     fn excluded(&mut self) -> bool {
         let doc = self.postings[0].doc();
-        !self.unless.is_empty() && self.unless.iter_mut().all(|p| p.seek(doc) == doc)
+        self.unless
+            .iter_mut()
+            .any(|g| g.iter_mut().all(|p| holds(p, doc)))
     }
 
     /// Counts the phrases in the band in the current (aligned) record.
     fn count_hits(&mut self) -> u32 {
-        if self.whole && self.postings.len() == 1 {
+        self.bonus_hits = 0;
+        if self.whole && self.postings.len() == 1 && self.bonus.is_none() {
             return self.postings[0].term_freq();
         }
         self.first.clear();
@@ -282,6 +321,9 @@ impl BandScorer {
             let other = &self.other;
             self.first
                 .retain(|start| other.binary_search(&(start + offset as u32)).is_ok());
+        }
+        if let Some((band, _)) = &self.bonus {
+            self.bonus_hits = self.first.iter().filter(|p| band.contains(p)).count() as u32;
         }
         self.first.len() as u32
     }
@@ -304,6 +346,14 @@ impl BandScorer {
             }
         }
     }
+}
+
+/// Whether postings hold `doc`; they may already be past it (a seek only goes forward).
+fn holds(p: &mut SegmentPostings, doc: DocId) -> bool {
+    if p.doc() < doc {
+        p.seek(doc);
+    }
+    p.doc() == doc
 }
 
 impl DocSet for BandScorer {
@@ -338,9 +388,14 @@ impl DocSet for BandScorer {
 
 impl Scorer for BandScorer {
     fn score(&mut self) -> Score {
-        match &self.bm25 {
-            Some(b) => b.score(self.norms.fieldnorm_id(self.doc), self.hits),
-            None => 1.0,
-        }
+        let Some(b) = &self.bm25 else {
+            return 1.0;
+        };
+        let norm = self.norms.fieldnorm_id(self.doc);
+        let bonus = match &self.bonus {
+            Some((_, weight)) if self.bonus_hits > 0 => weight * b.score(norm, self.bonus_hits),
+            _ => 0.0,
+        };
+        b.score(norm, self.hits) + bonus
     }
 }

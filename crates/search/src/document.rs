@@ -106,6 +106,15 @@ impl Scope {
         )
     }
 
+    /// Whether records hold text of this field themselves (see [`build`]); the
+    /// others are authorities' names, found through the authority index alone.
+    pub fn in_records(self) -> bool {
+        !matches!(
+            self,
+            Scope::Maker | Scope::Material | Scope::Technique | Scope::Type | Scope::Term
+        )
+    }
+
     /// Whether pinyin of this scope's Chinese text is indexed.
     pub fn has_pinyin(self) -> bool {
         matches!(self, Scope::Title | Scope::Maker | Scope::Place)

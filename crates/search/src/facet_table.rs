@@ -6,7 +6,8 @@
 //! lookups a record (perf: two fifths of all search time). Here the single-valued
 //! facets of a record are one `u64`, and facets with few values share one code (a
 //! department, a status, yes/no for images and display, a period: one count for all
-//! of them); the multi-valued ones are a slice of a flat list.
+//! of them); a multi-valued facet takes a slot of the word per value when its records
+//! hold few (materials), else a slice of a flat list.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -153,6 +154,39 @@ impl SegmentTable {
             });
             used_bits += bits;
         }
+        // A multi-valued facet whose records hold few values (materials: one to three)
+        // goes into the word too, one slot per value: reading a record's list costs two
+        // more memory reads, most of the counting time. An empty slot holds the code
+        // after the last value, which names no value and is never reported.
+        let mut kept = Vec::new();
+        for l in lists {
+            let n = num_terms[l.facet];
+            let most = l.starts.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+            let bits = bits_for(n + 1).max(1);
+            if most == 0 || used_bits + most * bits > 64 {
+                kept.push(l);
+                continue;
+            }
+            for slot in 0..most as usize {
+                for (d, w) in words.iter_mut().enumerate() {
+                    let (a, b) = (l.starts[d] as usize, l.starts[d + 1] as usize);
+                    let code = if a + slot < b {
+                        l.ords[a + slot] as u64
+                    } else {
+                        n as u64
+                    };
+                    *w |= code << used_bits;
+                }
+                groups.push(Group {
+                    members: vec![(l.facet, n + 1)],
+                    codes: n + 1,
+                    shift: used_bits,
+                    mask: (1u64 << bits) - 1,
+                });
+                used_bits += bits;
+            }
+        }
+        let lists = kept;
         Ok(SegmentTable {
             dicts,
             num_terms,
@@ -311,6 +345,12 @@ mod tests {
 
     #[test]
     fn counts_match_the_records_across_segments_and_deletes() {
+        // Up to 3 materials a record fit in the word's slots; up to 20 do not (a list).
+        counts_match(3);
+        counts_match(20);
+    }
+
+    fn counts_match(most_materials: usize) {
         let (sch, f) = schema::build();
         let index = Index::create_in_ram(sch);
         crate::analysis::register(&index, &Arc::new(crate::analysis::Analyzer::new()));
@@ -323,7 +363,7 @@ mod tests {
             .unwrap();
         let mut w = index.writer_with_num_threads(1, 15_000_000).unwrap();
         // Value counts chosen so that some facets share a code and one (place) does not.
-        let sizes = [4usize, 70, 12, 30, 300, 5, 2, 2];
+        let sizes = [4usize, 70, 40, 30, 300, 5, 2, 2];
         let mut seed = 7u64;
         let mut next = |n: usize| {
             seed = seed
@@ -339,7 +379,7 @@ mod tests {
             for (i, (name, _)) in FACETS.iter().enumerate() {
                 let fld = field(&f, name).unwrap();
                 let vals: Vec<String> = if *name == "material" {
-                    let mut m: Vec<String> = (0..next(4))
+                    let mut m: Vec<String> = (0..next(most_materials + 1))
                         .map(|_| format!("m{}", next(sizes[i])))
                         .collect();
                     m.sort();
@@ -387,6 +427,14 @@ mod tests {
         assert_eq!(n as u64, want[0]["department1"]);
         assert_eq!(got, want);
         assert!(tables.heap_bytes() > 0);
+        let lists: usize = tables
+            .by_segment
+            .read()
+            .unwrap()
+            .values()
+            .map(|t| t.lists.len())
+            .sum();
+        assert_eq!(lists > 0, most_materials > 3, "materials in slots or lists");
     }
 
     #[test]

@@ -29,6 +29,10 @@ type Q = Box<dyn Query>;
 /// every period has, "dynasty") are one unscored set.
 const MAX_SCORED_REFS: usize = 32;
 
+/// Authorities matched by one word whose records a phrase of that word skips (they are
+/// found by their reference; each costs the phrase a look-up per candidate record).
+const MAX_SKIPPED_REFS: usize = 8;
+
 /// Filters beside the text query: facet values (OR within a facet, AND across) and a
 /// year range that a record's dates must overlap.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -154,16 +158,16 @@ impl Planner<'_> {
     /// characters as phrases of character pairs, so a word jieba cut differently in a
     /// record's context is still found. Records holding the words are found by them, so
     /// the phrases skip those without reading their positions.
-    fn chinese(&self, text: &str, scope: Option<Scope>) -> Option<Q> {
+    fn chinese(&self, text: &str, scope: Option<Scope>, skip: &[Vec<TTerm>]) -> Option<Q> {
         let terms = match scope {
             None => self.an.zh_terms(text),
             Some(_) => Vec::new(),
         };
         let mut alts: Vec<Q> = self.chinese_words(&terms).into_iter().collect();
-        let words: Vec<TTerm> = match alts.is_empty() {
-            false => terms.iter().map(|t| term(self.f.all_zh, t)).collect(),
-            true => Vec::new(),
-        };
+        let mut unless = skip.to_vec();
+        if !alts.is_empty() {
+            unless.push(terms.iter().map(|t| term(self.f.all_zh, t)).collect());
+        }
         let mut runs = Vec::new();
         for run in text.split(|c: char| !is_han(c)).filter(|r| !r.is_empty()) {
             let grams = self.an.gram_terms(run);
@@ -171,7 +175,7 @@ impl Planner<'_> {
                 None => Box::new(BandQuery::phrase_unless(
                     self.f.all_zhc,
                     &grams,
-                    words.clone(),
+                    unless.clone(),
                 )?) as Q,
                 Some(s) => in_band(self.f.all_zhc, &grams, s)?,
             });
@@ -195,15 +199,26 @@ impl Planner<'_> {
         all(per_term)
     }
 
-    /// English stems of `text`: a word (typo-tolerant when unscoped and unknown) or a phrase.
-    fn english(&self, text: &str, scope: Option<Scope>, is_phrase: bool) -> Option<Q> {
+    /// English stems of `text`: a word (typo-tolerant when unscoped and unknown) or a
+    /// phrase (which skips the records of `skip`).
+    fn english(
+        &self,
+        text: &str,
+        scope: Option<Scope>,
+        is_phrase: bool,
+        skip: &[Vec<TTerm>],
+    ) -> Option<Q> {
         let terms = self.an.en_terms(text);
         if let Some(s) = scope {
             return in_band(self.f.all_en, &terms, s);
         }
         let field = self.f.all_en;
         if is_phrase || terms.len() > 1 {
-            let mut alts = vec![phrase(field, &terms)?];
+            let main = match terms.len() {
+                1 => phrase(field, &terms)?,
+                _ => Box::new(BandQuery::phrase_unless(field, &terms, skip.to_vec())?) as Q,
+            };
+            let mut alts = vec![main];
             if self.secret {
                 alts.extend(phrase(self.f.secret_en, &terms));
             }
@@ -216,7 +231,9 @@ impl Planner<'_> {
         }
         let known = self.known_en(t);
         let chars = t.chars().count();
-        if !known && chars >= 4 && t.chars().all(char::is_alphabetic) {
+        // A word that reads as pinyin found in the index (`ping`, `chun`) is pinyin, not
+        // a misspelt English word: its near spellings would only add noise (and many terms).
+        if !known && chars >= 4 && t.chars().all(char::is_alphabetic) && !self.known_pinyin(text) {
             let distance = if chars >= 8 { 2 } else { 1 };
             alts.push(Box::new(FuzzyTermQuery::new(
                 term(field, t),
@@ -240,14 +257,22 @@ impl Planner<'_> {
         let grams = Analyzer::pinyin_grams(&syllables);
         let q = match scope {
             Some(s) => in_band(self.f.all_py, &grams, s)?,
-            None => any(vec![
-                phrase(self.f.all_py, &grams)?,
-                // Mostly pairs, rare terms: reading their positions in titles is cheap
-                // (a lone syllable is searched only when it is no English word).
-                boost(in_band(self.f.all_py, &grams, Scope::Title)?, 2.0),
-            ])?,
+            // Titles weigh three times as much (a lone syllable is searched only when
+            // it is no English word).
+            None => {
+                Box::new(BandQuery::phrase(self.f.all_py, &grams)?.with_bonus(Scope::Title, 2.0))
+            }
         };
         Some((q, n))
+    }
+
+    /// Whether a Latin word splits into pinyin syllables that this index holds.
+    fn known_pinyin(&self, word: &str) -> bool {
+        self.an.split_pinyin(word).is_some_and(|s| {
+            Analyzer::pinyin_grams(&s)
+                .first()
+                .is_some_and(|g| self.searcher.doc_freq(&term(self.f.all_py, g)).unwrap_or(0) > 0)
+        })
     }
 
     /// Whether an English stem is a word of this index or of [`Planner::known_in`].
@@ -270,43 +295,58 @@ impl Planner<'_> {
             Some(FieldRef::Scope(s)) => Some(s),
             None => None,
         };
-        let mut alts: Vec<Q> = self.words(t, scope).into_iter().collect();
-        alts.extend(self.referring(t, scope));
+        let refs = self.referring(t, scope);
+        // Records referring to a matched authority are found by that reference.
+        let skip: Vec<Vec<TTerm>> = match refs.len() {
+            0..=MAX_SKIPPED_REFS => refs.iter().map(|r| vec![r.clone()]).collect(),
+            _ => Vec::new(),
+        };
+        let mut alts: Vec<Q> = self.words_skipping(t, scope, &skip).into_iter().collect();
+        alts.extend(refs_query(refs));
         if scope.is_none() && !t.phrase && looks_like_number(&t.text) {
             alts.push(self.number_prefix(&t.text));
+        }
+        if alts.is_empty()
+            && scope.is_some_and(|s| !s.in_records())
+            && t.text.chars().any(char::is_alphanumeric)
+        {
+            // No authority of that name: a valid question with no answer.
+            return Some(range_none());
         }
         any(alts)
     }
 
-    /// Records referring to an authority whose names match the word or phrase.
-    fn referring(&self, t: &Term, scope: Option<Scope>) -> Option<Q> {
-        let ai = self.authorities?;
+    /// The reference terms of the authorities whose names match the word or phrase.
+    fn referring(&self, t: &Term, scope: Option<Scope>) -> Vec<TTerm> {
+        let Some(ai) = self.authorities else {
+            return Vec::new();
+        };
         if scope.is_some_and(|s| !s.has_authorities()) {
-            return None;
+            return Vec::new();
         }
-        let ids = ai.matching(self.an, self.f, self.searcher, t, scope);
-        let refs: Vec<TTerm> = ids
+        ai.matching(self.an, self.f, self.searcher, t, scope)
             .iter()
             .map(|id| term(self.f.refs, &id.to_string()))
-            .collect();
-        match refs.len() {
-            0 => None,
-            // Each weighs by how rare it is among the records, as a word would.
-            1..=MAX_SCORED_REFS => any(refs
-                .into_iter()
-                .map(|r| Box::new(TermQuery::new(r, IndexRecordOption::Basic)) as Q)
-                .collect()),
-            _ => Some(Box::new(TermSetQuery::new(refs))),
-        }
+            .collect()
     }
 
     /// The word or phrase in the texts of this index (not as an object number).
     pub fn words(&self, t: &Term, scope: Option<Scope>) -> Option<Q> {
+        self.words_skipping(t, scope, &[])
+    }
+
+    /// [`Planner::words`], whose phrases skip records holding a group of `skip` whole.
+    fn words_skipping(&self, t: &Term, scope: Option<Scope>, skip: &[Vec<TTerm>]) -> Option<Q> {
+        // A field records hold no text of (makers, materials...) is searched in the
+        // authorities alone: looking in the records' bands would read positions for nothing.
+        if self.authorities.is_some() && scope.is_some_and(|s| !s.in_records()) {
+            return None;
+        }
         if t.text.chars().any(is_han) {
-            return self.chinese(&t.text, scope);
+            return self.chinese(&t.text, scope, skip);
         }
         let mut alts = Vec::new();
-        let en = self.english(&t.text, scope, t.phrase);
+        let en = self.english(&t.text, scope, t.phrase, skip);
         let en_known = en.is_some()
             && self
                 .an
@@ -442,6 +482,19 @@ impl Planner<'_> {
             ))));
         }
         out
+    }
+}
+
+/// Records referring to any of these authorities.
+fn refs_query(refs: Vec<TTerm>) -> Option<Q> {
+    match refs.len() {
+        0 => None,
+        // Each weighs by how rare it is among the records, as a word would.
+        1..=MAX_SCORED_REFS => any(refs
+            .into_iter()
+            .map(|r| Box::new(TermQuery::new(r, IndexRecordOption::Basic)) as Q)
+            .collect()),
+        _ => Some(Box::new(TermSetQuery::new(refs))),
     }
 }
 
