@@ -18,7 +18,7 @@ use crate::authority_index::AuthorityIndex;
 use crate::document::Authorities;
 use crate::facet_table::FacetTables;
 use crate::facets::{FACETS, FacetCounter};
-use crate::plan::Planner;
+use crate::plan::{Filters, Planner};
 use crate::query::Parsed;
 use crate::request::{MAX_WINDOW, SearchRequest, Sort, cursor};
 use crate::schema::Fields;
@@ -180,14 +180,30 @@ pub fn run(
     let q = planner
         .query(parsed, &req.filters)
         .ok_or_else(nothing_to_search)?;
-    let (total, docs, counts) = top(
-        searcher,
-        &*q,
-        req.effective_sort(),
-        req.offset,
-        req.limit,
-        Some(cx.facets),
-    )?;
+    // Browsing everything (the search page as it opens): the counts of the whole
+    // collection are kept per segment, and the total is the number of live records.
+    let browse = parsed.is_none() && req.filters == Filters::default();
+    let (total, docs, counts) = if browse {
+        let (_, docs, _) = top(
+            searcher,
+            &*q,
+            req.effective_sort(),
+            req.offset,
+            req.limit,
+            None,
+        )?;
+        let counts = cx.facets.whole(searcher).map_err(err)?;
+        (searcher.num_docs() as usize, docs, Some(counts))
+    } else {
+        top(
+            searcher,
+            &*q,
+            req.effective_sort(),
+            req.offset,
+            req.limit,
+            Some(cx.facets),
+        )?
+    };
     let marks = Marks::of(cx.an, parsed);
     let mut hits = Vec::with_capacity(docs.len());
     for addr in docs {

@@ -10,13 +10,13 @@
 //! hold few (materials), else a slice of a flat list.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tantivy::columnar::{Cardinality, StrColumn};
 use tantivy::index::SegmentId;
 use tantivy::{DocId, Searcher, SearcherGeneration, SegmentReader, Warmer};
 
-use crate::facets::{FACETS, column_name};
+use crate::facets::{Counts, FACETS, NO_VALUE, column_name, merge};
 
 /// Most codes one group of facets may have: its counts stay in the L1 cache and are
 /// cheap to read back.
@@ -51,6 +51,8 @@ pub struct SegmentTable {
     /// Per record: its groups' codes.
     words: Vec<u64>,
     lists: Vec<List>,
+    /// Counts over every live record, with the number of deleted records they saw.
+    whole: Mutex<Option<(u32, Arc<Counts>)>>,
 }
 
 /// Counts of one segment's matches, by group code and list ordinal.
@@ -193,6 +195,7 @@ impl SegmentTable {
             groups,
             words,
             lists,
+            whole: Mutex::new(None),
         })
     }
 
@@ -231,8 +234,52 @@ impl SegmentTable {
         }
     }
 
+    /// A tally's counts by facet and value (records without a value left out).
+    pub fn named(&self, t: Tally) -> Counts {
+        self.dicts
+            .iter()
+            .zip(self.by_ordinal(t))
+            .map(|(dict, counts)| {
+                let mut m = HashMap::new();
+                if let Some(col) = dict {
+                    let mut s = String::new();
+                    for (ord, n) in counts.into_iter().enumerate() {
+                        if n > 0
+                            && col.ord_to_str(ord as u64, &mut s).unwrap_or(false)
+                            && s != NO_VALUE
+                        {
+                            m.insert(s.clone(), u64::from(n));
+                        }
+                    }
+                }
+                m
+            })
+            .collect()
+    }
+
+    /// Counts over every live record of the segment (browsing the whole collection),
+    /// kept until its deletes change.
+    pub fn whole(&self, reader: &SegmentReader) -> Arc<Counts> {
+        let deleted = reader.num_deleted_docs();
+        if let Ok(w) = self.whole.lock()
+            && let Some((d, c)) = &*w
+            && *d == deleted
+        {
+            return c.clone();
+        }
+        let mut t = self.tally();
+        for doc in reader.doc_ids_alive() {
+            self.count(doc, &mut t);
+        }
+        let counts = Arc::new(self.named(t));
+        if let Ok(mut w) = self.whole.lock() {
+            *w = Some((deleted, counts.clone()));
+        }
+        counts
+    }
+
     /// A tally as counts per facet and ordinal.
-    pub fn by_ordinal(&self, t: Tally) -> Vec<Vec<u32>> {
+    fn by_ordinal(&self, t: Tally) -> Vec<Vec<u32>> {
         let mut out: Vec<Vec<u32>> = self.num_terms.iter().map(|&n| vec![0; n]).collect();
         for (g, counts) in self.groups.iter().zip(&t.groups) {
             for (code, &n) in counts.iter().enumerate() {
@@ -291,6 +338,16 @@ impl FacetTables {
         Ok(t)
     }
 
+    /// Counts over every live record of the searcher's segments (see
+    /// [`SegmentTable::whole`]).
+    pub fn whole(&self, searcher: &Searcher) -> tantivy::Result<Counts> {
+        let mut parts = Vec::with_capacity(searcher.segment_readers().len());
+        for r in searcher.segment_readers() {
+            parts.push(self.get(r)?.whole(r));
+        }
+        Ok(merge(&parts))
+    }
+
     /// Bytes held by every table.
     pub fn heap_bytes(&self) -> usize {
         self.by_segment
@@ -322,7 +379,7 @@ mod tests {
     use tantivy::collector::Count;
     use tantivy::query::{AllQuery, Query, TermQuery};
     use tantivy::schema::IndexRecordOption;
-    use tantivy::{Index, TantivyDocument, Term, Warmer};
+    use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term, Warmer};
 
     use super::{FacetTables, MAX_GROUP_CODES, bits_for, group};
     use crate::facets::{Counts, FACETS, FacetCounter, NO_VALUE, field};
@@ -341,6 +398,23 @@ mod tests {
             }
         }
         out
+    }
+
+    /// Deletes the records whose id is `first` plus a multiple of `step`, and shows it.
+    fn delete_every(
+        w: &mut IndexWriter,
+        reader: &IndexReader,
+        records: &mut Vec<(u32, Values)>,
+        first: u32,
+        step: u32,
+    ) {
+        let (_, f) = schema::build();
+        for id in (first..900).step_by(step as usize) {
+            w.delete_term(Term::from_field_text(f.id, &id.to_string()));
+        }
+        w.commit().unwrap();
+        reader.reload().unwrap();
+        records.retain(|(id, _)| id % step != first);
     }
 
     #[test]
@@ -401,12 +475,7 @@ mod tests {
                 w.commit().unwrap();
             }
         }
-        for id in (0..900u32).step_by(7) {
-            w.delete_term(Term::from_field_text(f.id, &id.to_string()));
-        }
-        w.commit().unwrap();
-        reader.reload().unwrap();
-        records.retain(|(id, _)| id % 7 != 0);
+        delete_every(&mut w, &reader, &mut records, 0, 7);
         let searcher = reader.searcher();
         assert!(searcher.segment_readers().len() >= 3);
         let count = |q: &dyn Query| {
@@ -418,6 +487,11 @@ mod tests {
         let (n, got) = count(&AllQuery);
         assert_eq!(n, records.len());
         assert_eq!(got, expected(&records, |_| true));
+        assert_eq!(
+            tables.whole(&searcher).unwrap(),
+            got,
+            "kept whole-collection counts"
+        );
         let dept1 = TermQuery::new(
             Term::from_field_text(f.department, "department1"),
             IndexRecordOption::Basic,
@@ -435,6 +509,14 @@ mod tests {
             .map(|t| t.lists.len())
             .sum();
         assert_eq!(lists > 0, most_materials > 3, "materials in slots or lists");
+        // More deletes in the same segments: the kept whole-collection counts follow.
+        delete_every(&mut w, &reader, &mut records, 1, 5);
+        let searcher = reader.searcher();
+        assert_eq!(
+            tables.whole(&searcher).unwrap(),
+            expected(&records, |_| true),
+            "after more deletes"
+        );
     }
 
     #[test]

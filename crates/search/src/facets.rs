@@ -81,18 +81,23 @@ impl Collector for FacetCounter {
     }
 
     fn merge_fruits(&self, fruits: Vec<Counts>) -> tantivy::Result<Counts> {
-        let mut out: Counts = vec![HashMap::new(); FACETS.len()];
-        for f in fruits {
-            for (i, m) in f.into_iter().enumerate() {
-                if let Some(o) = out.get_mut(i) {
-                    for (k, v) in m {
-                        *o.entry(k).or_default() += v;
-                    }
+        Ok(merge(&fruits))
+    }
+}
+
+/// Segments' counts added together.
+pub fn merge<C: std::borrow::Borrow<Counts>>(parts: &[C]) -> Counts {
+    let mut out: Counts = vec![HashMap::new(); FACETS.len()];
+    for part in parts {
+        for (i, m) in part.borrow().iter().enumerate() {
+            if let Some(o) = out.get_mut(i) {
+                for (k, v) in m {
+                    *o.entry(k.clone()).or_default() += v;
                 }
             }
         }
-        Ok(out)
     }
+    out
 }
 
 impl SegmentCollector for SegmentCounter {
@@ -109,26 +114,6 @@ impl SegmentCollector for SegmentCounter {
     }
 
     fn harvest(self) -> Counts {
-        let counts = self.table.by_ordinal(self.tally);
-        self.table
-            .dicts
-            .iter()
-            .zip(counts)
-            .map(|(dict, counts)| {
-                let mut m = HashMap::new();
-                if let Some(col) = dict {
-                    let mut s = String::new();
-                    for (ord, n) in counts.into_iter().enumerate() {
-                        if n > 0
-                            && col.ord_to_str(ord as u64, &mut s).unwrap_or(false)
-                            && s != NO_VALUE
-                        {
-                            m.insert(s.clone(), u64::from(n));
-                        }
-                    }
-                }
-                m
-            })
-            .collect()
+        self.table.named(self.tally)
     }
 }
