@@ -137,7 +137,7 @@ impl SegmentTable {
             code.iter_mut().for_each(|c| *c = 0);
             let mut radix = 1u64;
             for &(i, n) in &members {
-                let Some(ords) = dicts[i].as_ref().map(|c| c.ords()) else {
+                let Some(ords) = dicts.get(i).and_then(|d| d.as_ref()).map(|c| c.ords()) else {
                     continue;
                 };
                 for (d, c) in code.iter_mut().enumerate() {
@@ -162,20 +162,28 @@ impl SegmentTable {
         // after the last value, which names no value and is never reported.
         let mut kept = Vec::new();
         for l in lists {
-            let n = num_terms[l.facet];
-            let most = l.starts.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0);
+            let n = num_terms.get(l.facet).copied().unwrap_or(0);
+            let most = l
+                .starts
+                .windows(2)
+                .map(|w| match w {
+                    [a, b] => b.saturating_sub(*a),
+                    _ => 0,
+                })
+                .max()
+                .unwrap_or(0);
             let bits = bits_for(n + 1).max(1);
             if most == 0 || used_bits + most * bits > 64 {
                 kept.push(l);
                 continue;
             }
             for slot in 0..most as usize {
-                for (d, w) in words.iter_mut().enumerate() {
-                    let (a, b) = (l.starts[d] as usize, l.starts[d + 1] as usize);
-                    let code = if a + slot < b {
-                        l.ords[a + slot] as u64
-                    } else {
-                        n as u64
+                for (w, ends) in words.iter_mut().zip(l.starts.windows(2)) {
+                    let &[a, b] = ends else { continue };
+                    let (a, b) = (a as usize, b as usize);
+                    let code = match l.ords.get(a + slot) {
+                        Some(&o) if a + slot < b => u64::from(o),
+                        _ => n as u64,
                     };
                     *w |= code << used_bits;
                 }
@@ -206,7 +214,7 @@ impl SegmentTable {
             lists: self
                 .lists
                 .iter()
-                .map(|l| vec![0; self.num_terms[l.facet]])
+                .map(|l| vec![0; self.num_terms.get(l.facet).copied().unwrap_or(0)])
                 .collect(),
         }
     }
@@ -296,7 +304,9 @@ impl SegmentTable {
             }
         }
         for (l, counts) in self.lists.iter().zip(t.lists) {
-            out[l.facet] = counts;
+            if let Some(o) = out.get_mut(l.facet) {
+                *o = counts;
+            }
         }
         out
     }
@@ -379,7 +389,7 @@ mod tests {
     use tantivy::collector::Count;
     use tantivy::query::{AllQuery, Query, TermQuery};
     use tantivy::schema::IndexRecordOption;
-    use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, Term, Warmer};
+    use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, TantivyError, Term, Warmer};
 
     use super::{FacetTables, MAX_GROUP_CODES, bits_for, group};
     use crate::facets::{Counts, FACETS, FacetCounter, NO_VALUE, field};
@@ -407,24 +417,25 @@ mod tests {
         records: &mut Vec<(u32, Values)>,
         first: u32,
         step: u32,
-    ) {
+    ) -> tantivy::Result<()> {
         let (_, f) = schema::build();
         for id in (first..900).step_by(step as usize) {
             w.delete_term(Term::from_field_text(f.id, &id.to_string()));
         }
-        w.commit().unwrap();
-        reader.reload().unwrap();
+        w.commit()?;
+        reader.reload()?;
         records.retain(|(id, _)| id % step != first);
+        Ok(())
     }
 
     #[test]
-    fn counts_match_the_records_across_segments_and_deletes() {
+    fn counts_match_the_records_across_segments_and_deletes() -> tantivy::Result<()> {
         // Up to 3 materials a record fit in the word's slots; up to 20 do not (a list).
-        counts_match(3);
-        counts_match(20);
+        counts_match(3)?;
+        counts_match(20)
     }
 
-    fn counts_match(most_materials: usize) {
+    fn counts_match(most_materials: usize) -> tantivy::Result<()> {
         let (sch, f) = schema::build();
         let index = Index::create_in_ram(sch);
         crate::analysis::register(&index, &Arc::new(crate::analysis::Analyzer::new()));
@@ -433,9 +444,8 @@ mod tests {
         let reader = index
             .reader_builder()
             .warmers(vec![Arc::downgrade(&warmer)])
-            .try_into()
-            .unwrap();
-        let mut w = index.writer_with_num_threads(1, 15_000_000).unwrap();
+            .try_into()?;
+        let mut w = index.writer_with_num_threads(1, 15_000_000)?;
         // Value counts chosen so that some facets share a code and one (place) does not.
         let sizes = [4usize, 70, 40, 30, 300, 5, 2, 2];
         let mut seed = 7u64;
@@ -451,7 +461,8 @@ mod tests {
             doc.add_text(f.id, id.to_string());
             let mut values = Vec::new();
             for (i, (name, _)) in FACETS.iter().enumerate() {
-                let fld = field(&f, name).unwrap();
+                let fld = field(&f, name)
+                    .ok_or_else(|| TantivyError::InvalidArgument(format!("no field {name}")))?;
                 let vals: Vec<String> = if *name == "material" {
                     let mut m: Vec<String> = (0..next(most_materials + 1))
                         .map(|_| format!("m{}", next(sizes[i])))
@@ -469,26 +480,26 @@ mod tests {
                 }
                 values.push(vals);
             }
-            w.add_document(doc).unwrap();
+            w.add_document(doc)?;
             records.push((id, values));
             if id % 300 == 299 {
-                w.commit().unwrap();
+                w.commit()?;
             }
         }
-        delete_every(&mut w, &reader, &mut records, 0, 7);
+        delete_every(&mut w, &reader, &mut records, 0, 7)?;
         let searcher = reader.searcher();
         assert!(searcher.segment_readers().len() >= 3);
         let count = |q: &dyn Query| {
             let c = FacetCounter {
                 tables: tables.clone(),
             };
-            searcher.search(q, &(Count, c)).unwrap()
+            searcher.search(q, &(Count, c))
         };
-        let (n, got) = count(&AllQuery);
+        let (n, got) = count(&AllQuery)?;
         assert_eq!(n, records.len());
         assert_eq!(got, expected(&records, |_| true));
         assert_eq!(
-            tables.whole(&searcher).unwrap(),
+            tables.whole(&searcher)?,
             got,
             "kept whole-collection counts"
         );
@@ -496,7 +507,7 @@ mod tests {
             Term::from_field_text(f.department, "department1"),
             IndexRecordOption::Basic,
         );
-        let (n, got) = count(&dept1);
+        let (n, got) = count(&dept1)?;
         let want = expected(&records, |v| v[0] == ["department1"]);
         assert_eq!(n as u64, want[0]["department1"]);
         assert_eq!(got, want);
@@ -504,19 +515,20 @@ mod tests {
         let lists: usize = tables
             .by_segment
             .read()
-            .unwrap()
+            .map_err(|_| TantivyError::Poisoned)?
             .values()
             .map(|t| t.lists.len())
             .sum();
         assert_eq!(lists > 0, most_materials > 3, "materials in slots or lists");
         // More deletes in the same segments: the kept whole-collection counts follow.
-        delete_every(&mut w, &reader, &mut records, 1, 5);
+        delete_every(&mut w, &reader, &mut records, 1, 5)?;
         let searcher = reader.searcher();
         assert_eq!(
-            tables.whole(&searcher).unwrap(),
+            tables.whole(&searcher)?,
             expected(&records, |_| true),
             "after more deletes"
         );
+        Ok(())
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::ops::Bound;
 
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, InvertedIndexRangeQuery,
-    Occur, PhraseQuery, Query, RangeQuery, TermQuery, TermSetQuery,
+    Occur, Query, RangeQuery, TermQuery, TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Searcher, Term as TTerm};
@@ -99,14 +99,13 @@ fn boost(q: Q, by: f32) -> Q {
     Box::new(BoostQuery::new(q, by))
 }
 
-/// A phrase of terms on a field with positions (one term is a term query).
+/// A phrase of terms on a field with positions (one term is a term query); phrases
+/// are all band queries (see `band`), whose scorer can also skip and weigh.
 fn phrase(field: Field, terms: &[String]) -> Option<Q> {
     match terms {
         [] => None,
         [one] => Some(tq(field, one)),
-        many => Some(Box::new(PhraseQuery::new(
-            many.iter().map(|t| term(field, t)).collect(),
-        ))),
+        _ => BandQuery::phrase(field, terms).map(|q| Box::new(q) as Q),
     }
 }
 
@@ -214,11 +213,10 @@ impl Planner<'_> {
         }
         let field = self.f.all_en;
         if is_phrase || terms.len() > 1 {
-            let main = match terms.len() {
+            let mut alts = vec![match terms.len() {
                 1 => phrase(field, &terms)?,
                 _ => Box::new(BandQuery::phrase_unless(field, &terms, skip.to_vec())?) as Q,
-            };
-            let mut alts = vec![main];
+            }];
             if self.secret {
                 alts.extend(phrase(self.f.secret_en, &terms));
             }

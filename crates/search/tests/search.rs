@@ -432,6 +432,48 @@ async fn facets_are_exact_and_filters_narrow() {
             .unwrap();
         assert_eq!(p2.hits.len(), 1, "{e}: second page");
         assert!(p2.next_cursor.is_none());
+        // An undated record is in the collection but in no year range, not even the
+        // widest one a request may name.
+        let undated =
+            m.c.create_object(
+                &as_role(Role::Registrar),
+                input(json!({
+                    "object_number": "GDM-2020-00009",
+                    "title": {"zh-Hans": "无年代残片", "en": "Undated fragment"},
+                    "department": "history", "public": true
+                })),
+            )
+            .await
+            .unwrap()
+            .id;
+        assert!(m.s.caught_up(Duration::from_secs(30)).await.unwrap());
+        let all =
+            m.s.search(&curator, &SearchRequest::default())
+                .await
+                .unwrap();
+        assert_eq!(all.total, 5, "{e}: browsing counts it");
+        assert_eq!(
+            all.facets["department"][0].count, 4,
+            "{e}: and its department"
+        );
+        let (lo, hi) = (
+            vitrine_collections::model::MIN_YEAR.to_string(),
+            vitrine_collections::model::MAX_YEAR.to_string(),
+        );
+        let r = ids(
+            &m.s,
+            &curator,
+            &req_pairs(&[("year_from", &lo), ("year_to", &hi)]),
+        )
+        .await;
+        assert_eq!(r.len(), 4, "{e}: every dated record");
+        assert!(!r.contains(&undated), "{e}: undated in no range");
+        // A field that only authorities hold, with a name none has: no records, no 400.
+        let r =
+            m.s.search(&curator, &req("material:unobtainium"))
+                .await
+                .unwrap();
+        assert_eq!(r.total, 0, "{e}: unknown material");
     }
 }
 
