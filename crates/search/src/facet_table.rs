@@ -3,11 +3,15 @@
 //!
 //! Counting reads the facets of every matching record, often hundreds of thousands per
 //! query. Read from tantivy's columns that is eight bit-packed, monotonic or optional
-//! lookups a record (perf: two fifths of all search time). Here the single-valued
-//! facets of a record are one `u64`, and facets with few values share one code (a
-//! department, a status, yes/no for images and display, a period: one count for all
-//! of them); a multi-valued facet takes a slot of the word per value when its records
-//! hold few (materials), else a slice of a flat list.
+//! lookups a record (perf: two fifths of all search time). Here a record's facets are
+//! one word of the table: facets with few values share one code (a department, a
+//! status, yes/no for images and display, a period: one count for all of them), and a
+//! multi-valued facet is the code of the record's set of values (materials: the sets
+//! a segment's records hold are few). A facet with too many codes keeps a flat list.
+//!
+//! A sparse match reads a new cache line of the table for nearly every record, so the
+//! table is kept narrow: 32 bits a record when the codes fit (they do for the facets
+//! we have), else 64.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -22,13 +26,13 @@ use crate::facets::{Counts, FACETS, NO_VALUE, column_name, merge};
 /// cheap to read back.
 const MAX_GROUP_CODES: usize = 4096;
 
-/// Single-valued facets counted together: a record's code is its ordinals in mixed
-/// radix (`ord0 + n0 * (ord1 + n1 * ...)`).
+/// Records counted together (see [`SegmentTable::count`]).
+pub const BLOCK: usize = 64;
+
+/// Facets counted by one code a record: each code stands for a (facet, ordinal) list.
 struct Group {
-    /// (facet index, number of values) of each member, in radix order.
-    members: Vec<(usize, usize)>,
-    /// Codes the group has (the product of its members' value counts).
-    codes: usize,
+    /// Per code: the (facet index, ordinal) pairs it counts for.
+    decode: Vec<Vec<(usize, usize)>>,
     shift: u32,
     mask: u64,
 }
@@ -41,15 +45,18 @@ struct List {
     ords: Vec<u32>,
 }
 
+/// Per record, its groups' codes side by side.
+enum Words {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
 /// One segment's facets.
 pub struct SegmentTable {
-    /// Per facet: the segment's dictionary, to name ordinals (`None`: no record has one).
-    pub dicts: Vec<Option<StrColumn>>,
-    /// Per facet: how many distinct values it has in this segment.
-    pub num_terms: Vec<usize>,
+    /// Per facet and ordinal: the value (`None`: the no-value marker).
+    names: Vec<Vec<Option<String>>>,
     groups: Vec<Group>,
-    /// Per record: its groups' codes.
-    words: Vec<u64>,
+    words: Words,
     lists: Vec<List>,
     /// Counts over every live record, with the number of deleted records they saw.
     whole: Mutex<Option<(u32, Arc<Counts>)>>,
@@ -66,15 +73,15 @@ fn bits_for(n: usize) -> u32 {
 }
 
 /// Groups facets (index, number of values) with the fewest values first, each group
-/// within [`MAX_GROUP_CODES`] codes (a facet with more is a group of its own).
-fn group(mut single: Vec<(usize, usize)>) -> Vec<Vec<(usize, usize)>> {
+/// within `max` codes (a facet with more is a group of its own).
+fn group(mut single: Vec<(usize, usize)>, max: usize) -> Vec<Vec<(usize, usize)>> {
     single.sort_by_key(|&(i, n)| (n, i));
     let mut out: Vec<Vec<(usize, usize)>> = Vec::new();
     let mut codes = 0;
     for (i, n) in single {
         let n = n.max(1);
         match out.last_mut() {
-            Some(g) if codes * n <= MAX_GROUP_CODES => {
+            Some(g) if codes * n <= max => {
                 g.push((i, n));
                 codes *= n;
             }
@@ -87,13 +94,74 @@ fn group(mut single: Vec<(usize, usize)>) -> Vec<Vec<(usize, usize)>> {
     out
 }
 
+/// A group being built: its decode table and every record's code.
+struct Coded {
+    decode: Vec<Vec<(usize, usize)>>,
+    codes: Vec<u32>,
+}
+
+/// Single-valued facets' ordinals in mixed radix (`ord0 + n0 * (ord1 + n1 * ...)`).
+fn mixed_radix(members: &[(usize, usize)], cols: &[Option<StrColumn>], max_doc: u32) -> Coded {
+    let total: usize = members.iter().map(|(_, n)| n).product();
+    let decode = (0..total)
+        .map(|code| {
+            let mut rest = code;
+            members
+                .iter()
+                .map(|&(i, n)| {
+                    let o = rest % n;
+                    rest /= n;
+                    (i, o)
+                })
+                .collect()
+        })
+        .collect();
+    let mut codes = vec![0u32; max_doc as usize];
+    let mut radix = 1u32;
+    for &(i, n) in members {
+        if let Some(ords) = cols.get(i).and_then(|c| c.as_ref()).map(|c| c.ords()) {
+            for (d, c) in codes.iter_mut().enumerate() {
+                *c += ords.values.get_val(d as DocId) as u32 * radix;
+            }
+        }
+        radix *= n as u32;
+    }
+    Coded { decode, codes }
+}
+
+/// A multi-valued facet as the code of each record's set of values, when its records
+/// hold at most `max` different sets.
+fn value_sets(l: &List, max: usize) -> Option<Coded> {
+    let mut seen: HashMap<&[u32], u32> = HashMap::new();
+    let mut decode = Vec::new();
+    let mut codes = Vec::with_capacity(l.starts.len());
+    for w in l.starts.windows(2) {
+        let &[a, b] = w else { continue };
+        let set = l.ords.get(a as usize..b as usize)?;
+        let code = match seen.get(set) {
+            Some(&c) => c,
+            None => {
+                if decode.len() == max {
+                    return None;
+                }
+                let c = decode.len() as u32;
+                decode.push(set.iter().map(|&o| (l.facet, o as usize)).collect());
+                seen.insert(set, c);
+                c
+            }
+        };
+        codes.push(code);
+    }
+    Some(Coded { decode, codes })
+}
+
 impl SegmentTable {
-    /// Reads every facet column of a segment.
-    pub fn build(reader: &SegmentReader) -> tantivy::Result<SegmentTable> {
+    /// Reads every facet column of a segment into groups of at most `max` codes.
+    fn build_within(reader: &SegmentReader, max: usize) -> tantivy::Result<SegmentTable> {
         let max_doc = reader.max_doc();
-        let mut dicts = Vec::with_capacity(FACETS.len());
+        let mut cols = Vec::with_capacity(FACETS.len());
         let mut single = Vec::new();
-        let mut lists = Vec::new();
+        let mut multi = Vec::new();
         for (i, (name, _)) in FACETS.iter().enumerate() {
             let col = reader.fast_fields().str(column_name(name))?;
             if let Some(c) = &col {
@@ -108,98 +176,71 @@ impl SegmentTable {
                         list.extend(ords.values_for_doc(d).map(|o| o as u32));
                     }
                     starts.push(list.len() as u32);
-                    lists.push(List {
+                    multi.push(List {
                         facet: i,
                         starts,
                         ords: list,
                     });
                 }
             }
-            dicts.push(col);
+            cols.push(col);
         }
-        let num_terms: Vec<usize> = dicts
+        let mut coded: Vec<Coded> = group(single, max)
             .iter()
-            .map(|d| d.as_ref().map_or(0, |c| c.num_terms()))
+            .map(|m| mixed_radix(m, &cols, max_doc))
             .collect();
-        let mut words = vec![0u64; max_doc as usize];
-        let mut groups = Vec::new();
-        let mut used_bits = 0u32;
-        let mut code = vec![0u64; max_doc as usize];
-        for members in group(single) {
-            let codes: usize = members.iter().map(|(_, n)| n).product();
-            let bits = bits_for(codes).max(1);
-            if used_bits + bits > 64 {
-                // More facets than a word holds (never with the facets we have).
-                return Err(tantivy::TantivyError::InvalidArgument(
-                    "facet codes do not fit in 64 bits".into(),
-                ));
+        let mut lists = Vec::new();
+        for l in multi {
+            match value_sets(&l, max) {
+                Some(c) => coded.push(c),
+                None => lists.push(l),
             }
-            code.iter_mut().for_each(|c| *c = 0);
-            let mut radix = 1u64;
-            for &(i, n) in &members {
-                let Some(ords) = dicts.get(i).and_then(|d| d.as_ref()).map(|c| c.ords()) else {
-                    continue;
-                };
-                for (d, c) in code.iter_mut().enumerate() {
-                    *c += ords.values.get_val(d as DocId) * radix;
-                }
-                radix *= n as u64;
-            }
-            for (w, c) in words.iter_mut().zip(&code) {
-                *w |= c << used_bits;
+        }
+        let bits: Vec<u32> = coded
+            .iter()
+            .map(|c| bits_for(c.decode.len()).max(1))
+            .collect();
+        let used: u32 = bits.iter().sum();
+        if used > 64 {
+            // More facets than a word holds (never with the facets we have).
+            return Err(tantivy::TantivyError::InvalidArgument(
+                "facet codes do not fit in 64 bits".into(),
+            ));
+        }
+        let mut wide = vec![0u64; max_doc as usize];
+        let mut groups = Vec::with_capacity(coded.len());
+        let mut shift = 0u32;
+        for (c, b) in coded.into_iter().zip(bits) {
+            for (w, &code) in wide.iter_mut().zip(&c.codes) {
+                *w |= u64::from(code) << shift;
             }
             groups.push(Group {
-                members,
-                codes,
-                shift: used_bits,
-                mask: (1u64 << bits) - 1,
+                decode: c.decode,
+                shift,
+                mask: (1u64 << b) - 1,
             });
-            used_bits += bits;
+            shift += b;
         }
-        // A multi-valued facet whose records hold few values (materials: one to three)
-        // goes into the word too, one slot per value: reading a record's list costs two
-        // more memory reads, most of the counting time. An empty slot holds the code
-        // after the last value, which names no value and is never reported.
-        let mut kept = Vec::new();
-        for l in lists {
-            let n = num_terms.get(l.facet).copied().unwrap_or(0);
-            let most = l
-                .starts
-                .windows(2)
-                .map(|w| match w {
-                    [a, b] => b.saturating_sub(*a),
-                    _ => 0,
-                })
-                .max()
-                .unwrap_or(0);
-            let bits = bits_for(n + 1).max(1);
-            if most == 0 || used_bits + most * bits > 64 {
-                kept.push(l);
-                continue;
-            }
-            for slot in 0..most as usize {
-                for (w, ends) in words.iter_mut().zip(l.starts.windows(2)) {
-                    let &[a, b] = ends else { continue };
-                    let (a, b) = (a as usize, b as usize);
-                    let code = match l.ords.get(a + slot) {
-                        Some(&o) if a + slot < b => u64::from(o),
-                        _ => n as u64,
-                    };
-                    *w |= code << used_bits;
-                }
-                groups.push(Group {
-                    members: vec![(l.facet, n + 1)],
-                    codes: n + 1,
-                    shift: used_bits,
-                    mask: (1u64 << bits) - 1,
-                });
-                used_bits += bits;
-            }
-        }
-        let lists = kept;
+        let words = if used <= 32 {
+            Words::Narrow(wide.into_iter().map(|w| w as u32).collect())
+        } else {
+            Words::Wide(wide)
+        };
+        let names = cols
+            .iter()
+            .map(|c| {
+                let Some(col) = c else { return Vec::new() };
+                let mut s = String::new();
+                (0..col.num_terms())
+                    .map(|o| {
+                        (col.ord_to_str(o as u64, &mut s).unwrap_or(false) && s != NO_VALUE)
+                            .then(|| s.clone())
+                    })
+                    .collect()
+            })
+            .collect();
         Ok(SegmentTable {
-            dicts,
-            num_terms,
+            names,
             groups,
             words,
             lists,
@@ -210,33 +251,58 @@ impl SegmentTable {
     /// Zero counts for this segment.
     pub fn tally(&self) -> Tally {
         Tally {
-            groups: self.groups.iter().map(|g| vec![0; g.codes]).collect(),
+            groups: self
+                .groups
+                .iter()
+                .map(|g| vec![0; g.decode.len()])
+                .collect(),
             lists: self
                 .lists
                 .iter()
-                .map(|l| vec![0; self.num_terms.get(l.facet).copied().unwrap_or(0)])
+                .map(|l| vec![0; self.names.get(l.facet).map_or(0, Vec::len)])
                 .collect(),
         }
     }
 
-    /// Adds one record's values to the tally.
-    #[inline]
-    pub fn count(&self, doc: DocId, t: &mut Tally) {
-        if let Some(&w) = self.words.get(doc as usize) {
-            for (g, counts) in self.groups.iter().zip(t.groups.iter_mut()) {
-                if let Some(c) = counts.get_mut(((w >> g.shift) & g.mask) as usize) {
-                    *c += 1;
+    /// Adds records' values to the tally; `docs` ascending, at most [`BLOCK`].
+    pub fn count(&self, docs: &[DocId], t: &mut Tally) {
+        match &self.words {
+            Words::Narrow(w) => self.count_in(w, docs, t),
+            Words::Wide(w) => self.count_in(w, docs, t),
+        }
+        for (l, counts) in self.lists.iter().zip(t.lists.iter_mut()) {
+            for &d in docs {
+                let (Some(&a), Some(&b)) = (l.starts.get(d as usize), l.starts.get(d as usize + 1))
+                else {
+                    continue;
+                };
+                for &o in l.ords.get(a as usize..b as usize).unwrap_or_default() {
+                    if let Some(c) = counts.get_mut(o as usize) {
+                        *c += 1;
+                    }
                 }
             }
         }
-        for (l, counts) in self.lists.iter().zip(t.lists.iter_mut()) {
-            let (Some(&a), Some(&b)) = (l.starts.get(doc as usize), l.starts.get(doc as usize + 1))
-            else {
-                continue;
-            };
-            for &o in l.ords.get(a as usize..b as usize).unwrap_or_default() {
-                if let Some(n) = counts.get_mut(o as usize) {
-                    *n += 1;
+    }
+
+    /// The words are read first, all of them, and counted after: a sparse match touches
+    /// a new cache line of the table per record, and loads with nothing between them are
+    /// in flight together, where a load followed by its counting waits for each miss in
+    /// turn (perf: three quarters of counting was that one load).
+    #[inline]
+    fn count_in<W: Copy + Into<u64>>(&self, table: &[W], docs: &[DocId], t: &mut Tally) {
+        let mut words = [0u64; BLOCK];
+        let mut n = 0;
+        for (slot, &d) in words.iter_mut().zip(docs) {
+            if let Some(&w) = table.get(d as usize) {
+                *slot = w.into();
+                n += 1;
+            }
+        }
+        for &w in words.get(..n).unwrap_or_default() {
+            for (g, counts) in self.groups.iter().zip(t.groups.iter_mut()) {
+                if let Some(c) = counts.get_mut(((w >> g.shift) & g.mask) as usize) {
+                    *c += 1;
                 }
             }
         }
@@ -244,25 +310,27 @@ impl SegmentTable {
 
     /// A tally's counts by facet and value (records without a value left out).
     pub fn named(&self, t: Tally) -> Counts {
-        self.dicts
-            .iter()
-            .zip(self.by_ordinal(t))
-            .map(|(dict, counts)| {
-                let mut m = HashMap::new();
-                if let Some(col) = dict {
-                    let mut s = String::new();
-                    for (ord, n) in counts.into_iter().enumerate() {
-                        if n > 0
-                            && col.ord_to_str(ord as u64, &mut s).unwrap_or(false)
-                            && s != NO_VALUE
-                        {
-                            m.insert(s.clone(), u64::from(n));
-                        }
+        let mut out = vec![HashMap::new(); FACETS.len()];
+        self.add_named(&self.by_ordinal(t), &mut out);
+        out
+    }
+
+    /// Adds counts by facet and ordinal (see [`SegmentTable::by_ordinal`]) to counts by
+    /// facet and value; a value's name is copied only the first time it is seen.
+    pub fn add_named(&self, by_ordinal: &[Vec<u32>], out: &mut Counts) {
+        for ((names, counts), o) in self.names.iter().zip(by_ordinal).zip(out.iter_mut()) {
+            for (name, &n) in names.iter().zip(counts) {
+                let Some(name) = name.as_deref().filter(|_| n > 0) else {
+                    continue;
+                };
+                match o.get_mut(name) {
+                    Some(c) => *c += u64::from(n),
+                    None => {
+                        o.insert(name.to_owned(), u64::from(n));
                     }
                 }
-                m
-            })
-            .collect()
+            }
+        }
     }
 
     /// Counts over every live record of the segment (browsing the whole collection),
@@ -276,8 +344,9 @@ impl SegmentTable {
             return c.clone();
         }
         let mut t = self.tally();
-        for doc in reader.doc_ids_alive() {
-            self.count(doc, &mut t);
+        let alive: Vec<DocId> = reader.doc_ids_alive().collect();
+        for block in alive.chunks(BLOCK) {
+            self.count(block, &mut t);
         }
         let counts = Arc::new(self.named(t));
         if let Ok(mut w) = self.whole.lock() {
@@ -287,19 +356,17 @@ impl SegmentTable {
     }
 
     /// A tally as counts per facet and ordinal.
-    fn by_ordinal(&self, t: Tally) -> Vec<Vec<u32>> {
-        let mut out: Vec<Vec<u32>> = self.num_terms.iter().map(|&n| vec![0; n]).collect();
+    pub fn by_ordinal(&self, t: Tally) -> Vec<Vec<u32>> {
+        let mut out: Vec<Vec<u32>> = self.names.iter().map(|n| vec![0; n.len()]).collect();
         for (g, counts) in self.groups.iter().zip(&t.groups) {
-            for (code, &n) in counts.iter().enumerate() {
+            for (pairs, &n) in g.decode.iter().zip(counts) {
                 if n == 0 {
                     continue;
                 }
-                let mut rest = code;
-                for &(i, radix) in &g.members {
-                    if let Some(c) = out.get_mut(i).and_then(|o| o.get_mut(rest % radix)) {
+                for &(i, o) in pairs {
+                    if let Some(c) = out.get_mut(i).and_then(|v| v.get_mut(o)) {
                         *c += n;
                     }
-                    rest /= radix;
                 }
             }
         }
@@ -313,7 +380,11 @@ impl SegmentTable {
 
     /// Bytes held.
     pub fn heap_bytes(&self) -> usize {
-        self.words.len() * 8
+        let words = match &self.words {
+            Words::Narrow(w) => w.len() * 4,
+            Words::Wide(w) => w.len() * 8,
+        };
+        words
             + self
                 .lists
                 .iter()
@@ -324,9 +395,19 @@ impl SegmentTable {
 
 /// The tables of an index's segments, kept up to date by the index reader: a new
 /// segment's table is built when a reload first shows it, a merged-away one is dropped.
-#[derive(Default)]
 pub struct FacetTables {
     by_segment: RwLock<HashMap<SegmentId, Arc<SegmentTable>>>,
+    /// Most codes of a group (see [`MAX_GROUP_CODES`]; tests take fewer).
+    max_codes: usize,
+}
+
+impl Default for FacetTables {
+    fn default() -> Self {
+        FacetTables {
+            by_segment: RwLock::default(),
+            max_codes: MAX_GROUP_CODES,
+        }
+    }
 }
 
 impl FacetTables {
@@ -341,7 +422,15 @@ impl FacetTables {
         {
             return Ok(t);
         }
-        let t = Arc::new(SegmentTable::build(reader)?);
+        let t = Arc::new(SegmentTable::build_within(reader, self.max_codes)?);
+        tracing::debug!(
+            segment = %id.short_uuid_string(),
+            records = reader.max_doc(),
+            bytes = t.heap_bytes(),
+            codes = ?t.groups.iter().map(|g| g.decode.len()).collect::<Vec<_>>(),
+            lists = t.lists.len(),
+            "facet table"
+        );
         if let Ok(mut m) = self.by_segment.write() {
             m.insert(id, t.clone());
         }
@@ -391,7 +480,7 @@ mod tests {
     use tantivy::schema::IndexRecordOption;
     use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, TantivyError, Term, Warmer};
 
-    use super::{FacetTables, MAX_GROUP_CODES, bits_for, group};
+    use super::{FacetTables, MAX_GROUP_CODES, Words, bits_for, group};
     use crate::facets::{Counts, FACETS, FacetCounter, NO_VALUE, field};
     use crate::schema;
 
@@ -428,26 +517,57 @@ mod tests {
         Ok(())
     }
 
-    #[test]
-    fn counts_match_the_records_across_segments_and_deletes() -> tantivy::Result<()> {
-        // Up to 3 materials a record fit in the word's slots; up to 20 do not (a list).
-        counts_match(3)?;
-        counts_match(20)
+    /// How a test's segments laid their facets out.
+    #[derive(Debug, PartialEq)]
+    struct Layout {
+        narrow: bool,
+        lists: bool,
     }
 
-    fn counts_match(most_materials: usize) -> tantivy::Result<()> {
+    #[test]
+    fn counts_match_the_records_across_segments_and_deletes() -> tantivy::Result<()> {
+        // Value counts chosen so that some facets share a code and one (place) does not;
+        // the codes then need more than 32 bits a record.
+        let large = [4usize, 70, 40, 30, 300, 5, 2, 2];
+        let wide = Layout {
+            narrow: false,
+            lists: false,
+        };
+        counts_match(3, large, MAX_GROUP_CODES, wide)?;
+        // Sizes like the demo museum's: 32 bits a record.
+        let demo = [3usize, 40, 30, 20, 23, 6, 2, 2];
+        let narrow = Layout {
+            narrow: true,
+            lists: false,
+        };
+        counts_match(3, demo, MAX_GROUP_CODES, narrow)?;
+        // More material sets than a group may have codes: a list (the rest fits 32 bits).
+        let listed = Layout {
+            narrow: true,
+            lists: true,
+        };
+        counts_match(20, large, 64, listed)
+    }
+
+    fn counts_match(
+        most_materials: usize,
+        sizes: [usize; 8],
+        max_codes: usize,
+        layout: Layout,
+    ) -> tantivy::Result<()> {
         let (sch, f) = schema::build();
         let index = Index::create_in_ram(sch);
         crate::analysis::register(&index, &Arc::new(crate::analysis::Analyzer::new()));
-        let tables = Arc::new(FacetTables::default());
+        let tables = Arc::new(FacetTables {
+            max_codes,
+            ..FacetTables::default()
+        });
         let warmer: Arc<dyn Warmer> = tables.clone();
         let reader = index
             .reader_builder()
             .warmers(vec![Arc::downgrade(&warmer)])
             .try_into()?;
         let mut w = index.writer_with_num_threads(1, 15_000_000)?;
-        // Value counts chosen so that some facets share a code and one (place) does not.
-        let sizes = [4usize, 70, 40, 30, 300, 5, 2, 2];
         let mut seed = 7u64;
         let mut next = |n: usize| {
             seed = seed
@@ -512,14 +632,18 @@ mod tests {
         assert_eq!(n as u64, want[0]["department1"]);
         assert_eq!(got, want);
         assert!(tables.heap_bytes() > 0);
-        let lists: usize = tables
+        let segments = tables
             .by_segment
             .read()
-            .map_err(|_| TantivyError::Poisoned)?
-            .values()
-            .map(|t| t.lists.len())
-            .sum();
-        assert_eq!(lists > 0, most_materials > 3, "materials in slots or lists");
+            .map_err(|_| TantivyError::Poisoned)?;
+        for t in segments.values() {
+            let seen = Layout {
+                narrow: matches!(t.words, Words::Narrow(_)),
+                lists: !t.lists.is_empty(),
+            };
+            assert_eq!(seen, layout);
+        }
+        drop(segments);
         // More deletes in the same segments: the kept whole-collection counts follow.
         delete_every(&mut w, &reader, &mut records, 1, 5)?;
         let searcher = reader.searcher();
@@ -534,15 +658,10 @@ mod tests {
     #[test]
     fn small_facets_share_a_code() {
         // department 4, type 60, period 20, place 300, status 5, has_image 2, on_display 2
-        let g = group(vec![
-            (0, 4),
-            (1, 60),
-            (3, 20),
-            (4, 300),
-            (5, 5),
-            (6, 2),
-            (7, 2),
-        ]);
+        let g = group(
+            vec![(0, 4), (1, 60), (3, 20), (4, 300), (5, 5), (6, 2), (7, 2)],
+            MAX_GROUP_CODES,
+        );
         assert_eq!(
             g,
             vec![
@@ -555,7 +674,10 @@ mod tests {
             let codes: usize = members.iter().map(|m| m.1).product();
             assert!(codes <= MAX_GROUP_CODES || members.len() == 1);
         }
-        assert_eq!(group(vec![(2, 10_000)]), vec![vec![(2, 10_000)]]);
+        assert_eq!(
+            group(vec![(2, 10_000)], MAX_GROUP_CODES),
+            vec![vec![(2, 10_000)]]
+        );
     }
 
     #[test]

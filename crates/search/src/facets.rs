@@ -8,7 +8,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::schema::Field;
 use tantivy::{DocId, Score, SegmentReader};
 
-use crate::facet_table::{FacetTables, SegmentTable, Tally};
+use crate::facet_table::{BLOCK, FacetTables, SegmentTable, Tally};
 use crate::schema::Fields;
 
 /// The facets, in display order: (name in the API, whether values are authority ids).
@@ -60,10 +60,22 @@ pub struct FacetCounter {
 /// Counts per facet: value → count.
 pub type Counts = Vec<HashMap<String, u64>>;
 
-/// One segment's counting state.
+/// One segment's counting state: matches are gathered into blocks (see
+/// [`SegmentTable::count`]).
 pub struct SegmentCounter {
     table: Arc<SegmentTable>,
     tally: Tally,
+    block: [DocId; BLOCK],
+    held: usize,
+}
+
+impl SegmentCounter {
+    fn flush(&mut self) {
+        if let Some(docs) = self.block.get(..self.held) {
+            self.table.count(docs, &mut self.tally);
+        }
+        self.held = 0;
+    }
 }
 
 impl Collector for FacetCounter {
@@ -73,15 +85,24 @@ impl Collector for FacetCounter {
     fn for_segment(&self, _: u32, reader: &SegmentReader) -> tantivy::Result<SegmentCounter> {
         let table = self.tables.get(reader)?;
         let tally = table.tally();
-        Ok(SegmentCounter { table, tally })
+        Ok(SegmentCounter {
+            table,
+            tally,
+            block: [0; BLOCK],
+            held: 0,
+        })
     }
 
     fn requires_scoring(&self) -> bool {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<Counts>) -> tantivy::Result<Counts> {
-        Ok(merge(&fruits))
+    fn merge_fruits(&self, fruits: Vec<SegmentCounts>) -> tantivy::Result<Counts> {
+        let mut out = vec![HashMap::new(); FACETS.len()];
+        for f in fruits {
+            f.table.add_named(&f.by_ordinal, &mut out);
+        }
+        Ok(out)
     }
 }
 
@@ -100,20 +121,37 @@ pub fn merge<C: std::borrow::Borrow<Counts>>(parts: &[C]) -> Counts {
     out
 }
 
+/// One segment's counts by facet and ordinal, with the table that names them (values
+/// are named once, when the segments' counts are added up).
+pub struct SegmentCounts {
+    table: Arc<SegmentTable>,
+    by_ordinal: Vec<Vec<u32>>,
+}
+
 impl SegmentCollector for SegmentCounter {
-    type Fruit = Counts;
+    type Fruit = SegmentCounts;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        self.table.count(doc, &mut self.tally);
+        if let Some(slot) = self.block.get_mut(self.held) {
+            *slot = doc;
+            self.held += 1;
+        }
+        if self.held == BLOCK {
+            self.flush();
+        }
     }
 
     fn collect_block(&mut self, docs: &[DocId]) {
         for &d in docs {
-            self.table.count(d, &mut self.tally);
+            self.collect(d, 0.0);
         }
     }
 
-    fn harvest(self) -> Counts {
-        self.table.named(self.tally)
+    fn harvest(mut self) -> SegmentCounts {
+        self.flush();
+        SegmentCounts {
+            by_ordinal: self.table.by_ordinal(self.tally),
+            table: self.table,
+        }
     }
 }

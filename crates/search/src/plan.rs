@@ -114,11 +114,22 @@ fn in_band(field: Field, terms: &[String], scope: Scope) -> Option<Q> {
     BandQuery::new(field, terms, scope).map(|q| Box::new(q) as Q)
 }
 
+/// Any of `qs`; unions among them are taken apart, so that the result is one union: a
+/// union within a union would gather and add up the same records once per level.
 fn any(qs: Vec<Q>) -> Option<Q> {
-    match qs.len() {
+    let mut flat: Vec<Q> = Vec::with_capacity(qs.len());
+    for q in qs {
+        match q.downcast_ref::<BooleanQuery>() {
+            Some(b) if b.clauses().iter().all(|(o, _)| *o == Occur::Should) => {
+                flat.extend(b.clauses().iter().map(|(_, c)| c.box_clone()));
+            }
+            _ => flat.push(q),
+        }
+    }
+    match flat.len() {
         0 => None,
-        1 => qs.into_iter().next(),
-        _ => Some(Box::new(BooleanQuery::union(qs))),
+        1 => flat.into_iter().next(),
+        _ => Some(Box::new(BooleanQuery::union(flat))),
     }
 }
 
@@ -498,4 +509,48 @@ fn refs_query(refs: Vec<TTerm>) -> Option<Q> {
 
 fn range_none() -> Q {
     Box::new(tantivy::query::EmptyQuery)
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::query::{BooleanQuery, Occur};
+    use tantivy::schema::{STRING, Schema};
+
+    use super::{Q, all, any, tq};
+
+    /// The occurrences of a boolean query's top clauses (`None`: not a boolean query).
+    fn clauses(q: &Q) -> Option<Vec<Occur>> {
+        q.downcast_ref::<BooleanQuery>()
+            .map(|b| b.clauses().iter().map(|(o, _)| *o).collect())
+    }
+
+    #[test]
+    fn unions_within_unions_are_one_union() {
+        let mut s = Schema::builder();
+        let f = s.add_text_field("f", STRING);
+        let inner = any(vec![tq(f, "a"), tq(f, "b")]);
+        let deeper = any(vec![
+            tq(f, "c"),
+            any(vec![tq(f, "d"), tq(f, "e")]).unwrap_or(tq(f, "x")),
+        ]);
+        let q = any(vec![
+            inner.unwrap_or(tq(f, "x")),
+            deeper.unwrap_or(tq(f, "x")),
+            tq(f, "g"),
+        ]);
+        let q = q.unwrap_or(tq(f, "x"));
+        assert_eq!(clauses(&q), Some(vec![Occur::Should; 6]));
+        // An intersection inside a union is kept whole: its clauses are all required.
+        let both = all(vec![tq(f, "a"), tq(f, "b")]).unwrap_or(tq(f, "x"));
+        let q = any(vec![both, tq(f, "c")]).unwrap_or(tq(f, "x"));
+        assert_eq!(clauses(&q), Some(vec![Occur::Should; 2]));
+        let kept = q
+            .downcast_ref::<BooleanQuery>()
+            .and_then(|b| b.clauses().first())
+            .and_then(|(_, c)| clauses(c));
+        assert_eq!(kept, Some(vec![Occur::Must; 2]));
+        // One alternative is itself; none is no query.
+        assert!(clauses(&any(vec![tq(f, "a")]).unwrap_or(tq(f, "x"))).is_none());
+        assert!(any(Vec::new()).is_none());
+    }
 }

@@ -94,8 +94,9 @@ pub async fn run(
         search.rebuild(&|_, _| {}).await?;
     }
     // Warm the caches once, as a running server would be.
+    let mut matches = 0u64;
     for c in &cases {
-        search.search(&SYSTEM, &c.req).await?;
+        matches += search.search(&SYSTEM, &c.req).await?.total;
     }
     let mut by_kind: BTreeMap<String, Vec<Duration>> = BTreeMap::new();
     let mut all = Vec::new();
@@ -119,6 +120,10 @@ pub async fn run(
         println!("{}", summary(&k, d));
     }
     println!("{}", summary("all", all));
+    println!(
+        "\nmatching records per query (each counted into the facets): mean {}",
+        matches / cases.len().max(1) as u64
+    );
     if slowest > 0 {
         print_slowest(&cases, per_case, slowest);
     }
