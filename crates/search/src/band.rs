@@ -91,9 +91,15 @@ impl fmt::Debug for BandQuery {
 }
 
 impl BandQuery {
-    /// The phrase `terms` of `field` in `scope`'s band; `None` without terms.
-    pub fn new(field: Field, terms: &[String], scope: Scope) -> Option<BandQuery> {
-        BandQuery::of(field, terms, scope.band(), Vec::new())
+    /// The phrase `terms` of `field` in `scope`'s band, in records holding none of the
+    /// groups of `unless` whole (see [`BandQuery::phrase_unless`]); `None` without terms.
+    pub fn new(
+        field: Field,
+        terms: &[String],
+        scope: Scope,
+        unless: Vec<Vec<Term>>,
+    ) -> Option<BandQuery> {
+        BandQuery::of(field, terms, scope.band(), unless)
     }
 
     /// The phrase `terms` of `field` anywhere.

@@ -109,9 +109,10 @@ fn phrase(field: Field, terms: &[String]) -> Option<Q> {
     }
 }
 
-/// A phrase of terms whose first stands in a field's band (see `band`).
-fn in_band(field: Field, terms: &[String], scope: Scope) -> Option<Q> {
-    BandQuery::new(field, terms, scope).map(|q| Box::new(q) as Q)
+/// A phrase of terms whose first stands in a field's band (see `band`), in records
+/// holding no group of `skip` whole (they are found some cheaper way).
+fn in_band(field: Field, terms: &[String], scope: Scope, skip: &[Vec<TTerm>]) -> Option<Q> {
+    BandQuery::new(field, terms, scope, skip.to_vec()).map(|q| Box::new(q) as Q)
 }
 
 /// Any of `qs`; unions among them are taken apart, so that the result is one union: a
@@ -187,7 +188,7 @@ impl Planner<'_> {
                     &grams,
                     unless.clone(),
                 )?) as Q,
-                Some(s) => in_band(self.f.all_zhc, &grams, s)?,
+                Some(s) => in_band(self.f.all_zhc, &grams, s, skip)?,
             });
         }
         alts.extend(all(runs));
@@ -210,7 +211,7 @@ impl Planner<'_> {
     }
 
     /// English stems of `text`: a word (typo-tolerant when unscoped and unknown) or a
-    /// phrase (which skips the records of `skip`).
+    /// phrase; phrases and words in a field's band skip the records of `skip`.
     fn english(
         &self,
         text: &str,
@@ -220,7 +221,7 @@ impl Planner<'_> {
     ) -> Option<Q> {
         let terms = self.an.en_terms(text);
         if let Some(s) = scope {
-            return in_band(self.f.all_en, &terms, s);
+            return in_band(self.f.all_en, &terms, s, skip);
         }
         let field = self.f.all_en;
         if is_phrase || terms.len() > 1 {
@@ -254,7 +255,7 @@ impl Planner<'_> {
     }
 
     /// Pinyin syllables of `text` (words of Latin letters), as a phrase.
-    fn pinyin(&self, text: &str, scope: Option<Scope>) -> Option<(Q, usize)> {
+    fn pinyin(&self, text: &str, scope: Option<Scope>, skip: &[Vec<TTerm>]) -> Option<(Q, usize)> {
         if scope.is_some_and(|s| !s.has_pinyin()) {
             return None;
         }
@@ -265,7 +266,7 @@ impl Planner<'_> {
         let n = syllables.len();
         let grams = Analyzer::pinyin_grams(&syllables);
         let q = match scope {
-            Some(s) => in_band(self.f.all_py, &grams, s)?,
+            Some(s) => in_band(self.f.all_py, &grams, s, skip)?,
             // Titles weigh three times as much (a lone syllable is searched only when
             // it is no English word).
             None => {
@@ -363,7 +364,7 @@ impl Planner<'_> {
                 .first()
                 .is_some_and(|w| self.known_en(w));
         alts.extend(en);
-        if let Some((py, syllables)) = self.pinyin(&t.text, scope) {
+        if let Some((py, syllables)) = self.pinyin(&t.text, scope, skip) {
             // A lone syllable that is also an English word in the index ("long", "fan")
             // means the English word.
             if syllables > 1 || !en_known || scope.is_some() {

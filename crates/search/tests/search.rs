@@ -116,7 +116,8 @@ async fn museum(t: TestDb) -> Museum {
                 "title": {"zh-Hans": "廣彩人物紋碗", "en": "Canton famille-rose bowl with figures"},
                 "department": "history", "public": true,
                 "material_ids": [porcelain],
-                "production": {"place_id": foshan, "earliest_year": 1736, "latest_year": 1795}
+                "production": {"place_id": foshan, "earliest_year": 1736, "latest_year": 1795,
+                    "date_display": {"en": "Qianlong reign, after a Ming model"}}
             })),
         )
         .await
@@ -310,7 +311,7 @@ async fn finds_by_chinese_pinyin_english_traditional_and_number() {
             // analysis, a place with the places inside it.
             ("baishi", vec![m.painting]),
             ("\"Ming dynasty\"", vec![m.vase]),
-            ("period:ming", vec![m.vase]),
+            ("period:qianlong", vec![m.bowl]),
             ("maker:ming", vec![]),
             ("foshan guangdong", vec![m.bowl]),
             ("place:佛山", vec![m.bowl]),
@@ -319,6 +320,13 @@ async fn finds_by_chinese_pinyin_english_traditional_and_number() {
         ] {
             assert_eq!(ids(&m.s, &curator, &req(q)).await, want, "{e}: {q}");
         }
+        // A period found by its authority (the vase refers to the Ming) and in a record's
+        // date as written (the bowl's "after a Ming model"): both, whichever way.
+        let mut got = ids(&m.s, &curator, &req("period:ming")).await;
+        got.sort();
+        let mut want = vec![m.vase, m.bowl];
+        want.sort();
+        assert_eq!(got, want, "{e}: period:ming");
         assert!(
             ids(&m.s, &curator, &req("青花 -梅瓶")).await.is_empty(),
             "{e}: exclude"
