@@ -76,16 +76,14 @@ pub struct BandQuery {
     terms: Vec<Term>,
     band: Range<u32>,
     unless: Vec<Vec<Term>>,
-    /// Phrases starting in this band weigh this much more (see [`BandQuery::with_bonus`]).
-    bonus: Option<(Range<u32>, Score)>,
 }
 
 impl fmt::Debug for BandQuery {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "BandQuery({:?} in {:?} unless {:?}, bonus {:?})",
-            self.terms, self.band, self.unless, self.bonus
+            "BandQuery({:?} in {:?} unless {:?})",
+            self.terms, self.band, self.unless
         )
     }
 }
@@ -135,16 +133,7 @@ impl BandQuery {
                 .collect(),
             band,
             unless,
-            bonus: None,
         })
-    }
-
-    /// Phrases starting in `scope`'s band also score `weight` times as a phrase of that
-    /// band alone would: one pass over the positions instead of a phrase query and a
-    /// band query side by side.
-    pub fn with_bonus(mut self, scope: Scope, weight: Score) -> BandQuery {
-        self.bonus = Some((scope.band(), weight));
-        self
     }
 }
 
@@ -161,7 +150,6 @@ impl Query for BandQuery {
             terms: self.terms.clone(),
             band: self.band.clone(),
             unless: self.unless.clone(),
-            bonus: self.bonus.clone(),
             bm25,
         }))
     }
@@ -177,7 +165,6 @@ struct BandWeight {
     terms: Vec<Term>,
     band: Range<u32>,
     unless: Vec<Vec<Term>>,
-    bonus: Option<(Range<u32>, Score)>,
     bm25: Option<Bm25Weight>,
 }
 
@@ -226,8 +213,6 @@ impl BandWeight {
             norms: norms.unwrap_or_else(|| FieldNormReader::constant(reader.max_doc(), 1)),
             doc: TERMINATED,
             hits: 0,
-            bonus: self.bonus.clone(),
-            bonus_hits: 0,
             first: Vec::new(),
             other: Vec::new(),
         };
@@ -274,9 +259,6 @@ struct BandScorer {
     doc: DocId,
     /// Phrases in the band in the current record.
     hits: u32,
-    bonus: Option<(Range<u32>, Score)>,
-    /// Of `hits`, those starting in the bonus band.
-    bonus_hits: u32,
     first: Vec<u32>,
     other: Vec<u32>,
 }
@@ -311,8 +293,7 @@ impl BandScorer {
 
     /// Counts the phrases in the band in the current (aligned) record.
     fn count_hits(&mut self) -> u32 {
-        self.bonus_hits = 0;
-        if self.whole && self.postings.len() == 1 && self.bonus.is_none() {
+        if self.whole && self.postings.len() == 1 {
             return self.postings[0].term_freq();
         }
         self.first.clear();
@@ -327,9 +308,6 @@ impl BandScorer {
             let other = &self.other;
             self.first
                 .retain(|start| other.binary_search(&(start + offset as u32)).is_ok());
-        }
-        if let Some((band, _)) = &self.bonus {
-            self.bonus_hits = self.first.iter().filter(|p| band.contains(p)).count() as u32;
         }
         self.first.len() as u32
     }
@@ -397,11 +375,6 @@ impl Scorer for BandScorer {
         let Some(b) = &self.bm25 else {
             return 1.0;
         };
-        let norm = self.norms.fieldnorm_id(self.doc);
-        let bonus = match &self.bonus {
-            Some((_, weight)) if self.bonus_hits > 0 => weight * b.score(norm, self.bonus_hits),
-            _ => 0.0,
-        };
-        b.score(norm, self.hits) + bonus
+        b.score(self.norms.fieldnorm_id(self.doc), self.hits)
     }
 }

@@ -208,7 +208,7 @@ impl<'a> Texts<'a> {
                 };
                 if han {
                     entry(&mut self.zh, &text);
-                    if scope.has_pinyin() {
+                    if scope.has_pinyin() && scope != Scope::Title {
                         entry(&mut self.py, &text);
                     }
                 }
@@ -218,6 +218,7 @@ impl<'a> Texts<'a> {
                 if scope == Scope::Title {
                     if han {
                         self.doc.add_text(f.title_zh, &text);
+                        self.doc.add_text(f.title_py, &text);
                     }
                     if let Some(l) = &latin {
                         self.doc.add_text(f.title_en, l);

@@ -16,6 +16,7 @@ use vitrine_kernel::{Lang, LangText, Result};
 use crate::analysis::Analyzer;
 use crate::authority_index::AuthorityIndex;
 use crate::document::Authorities;
+use crate::facet_filter::{self, Checked, Checks};
 use crate::facet_table::FacetTables;
 use crate::facets::{FACETS, FacetCounter};
 use crate::plan::{Filters, Planner};
@@ -82,7 +83,8 @@ pub struct Context<'a> {
 }
 
 /// Document addresses of a page in the asked order, with the total and facet counts when
-/// `facets` is given (else the total is just the number of addresses).
+/// `facets` is given (else the total is just the number of addresses); records must
+/// also pass `checked` (see `facet_filter`).
 pub fn top(
     searcher: &Searcher,
     q: &dyn Query,
@@ -90,6 +92,7 @@ pub fn top(
     offset: usize,
     limit: usize,
     facets: Option<&Arc<FacetTables>>,
+    checked: &Checks,
 ) -> Result<(usize, Vec<DocAddress>, Option<crate::facets::Counts>)> {
     let base = TopDocs::with_limit(limit.max(1)).and_offset(offset);
     macro_rules! run {
@@ -98,7 +101,16 @@ pub fn top(
                 let counter = FacetCounter {
                     tables: tables.clone(),
                 };
-                let (n, docs, f) = search(searcher, q, &(Count, $c, counter))?;
+                let (n, docs, f) = if checked.is_empty() {
+                    search(searcher, q, &(Count, $c, counter))?
+                } else {
+                    let c = Checked {
+                        tables: tables.clone(),
+                        checks: Arc::new(checked.clone()),
+                        inner: (Count, $c, counter),
+                    };
+                    search(searcher, q, &c)?
+                };
                 (n, docs.into_iter().map(|(_, d)| d).collect(), Some(f))
             } else {
                 // No facets: no total either (suggestions, exports), which saves a pass.
@@ -177,8 +189,10 @@ pub fn run(
     parsed: Option<&Parsed>,
 ) -> Result<SearchResults> {
     let planner = Planner::records(cx.an, cx.f, searcher, cx.secret, cx.authorities);
+    let words = parsed.is_some_and(|p| !p.must.is_empty());
+    let (filters, checked) = facet_filter::split(searcher, cx.f, &req.filters, words);
     let q = planner
-        .query(parsed, &req.filters)
+        .query(parsed, &filters)
         .ok_or_else(nothing_to_search)?;
     // Browsing everything (the search page as it opens): the counts of the whole
     // collection are kept per segment, and the total is the number of live records.
@@ -191,6 +205,7 @@ pub fn run(
             req.offset,
             req.limit,
             None,
+            &Checks::default(),
         )?;
         let counts = cx.facets.whole(searcher).map_err(err)?;
         (searcher.num_docs() as usize, docs, Some(counts))
@@ -202,6 +217,7 @@ pub fn run(
             req.offset,
             req.limit,
             Some(cx.facets),
+            &checked,
         )?
     };
     let marks = Marks::of(cx.an, parsed);

@@ -308,6 +308,65 @@ impl SegmentTable {
         }
     }
 
+    /// Which records pass facet filters: `wanted` holds, per filtered facet (index in
+    /// [`FACETS`]), the values accepted; a record passes when it has an accepted value of
+    /// every filtered facet.
+    pub fn filter(self: &Arc<Self>, wanted: &[(usize, Vec<String>)]) -> SegmentFilter {
+        let accepted: Vec<(usize, Vec<bool>)> = wanted
+            .iter()
+            .map(|(facet, values)| {
+                let names = self.names.get(*facet).map_or(&[][..], Vec::as_slice);
+                let ok = names
+                    .iter()
+                    .map(|n| n.as_ref().is_some_and(|n| values.contains(n)))
+                    .collect();
+                (*facet, ok)
+            })
+            .collect();
+        let takes = |pairs: &[(usize, usize)], facet: usize, ok: &[bool]| {
+            pairs
+                .iter()
+                .any(|&(i, o)| i == facet && ok.get(o).copied().unwrap_or(false))
+        };
+        let mut groups = Vec::new();
+        let mut lists = Vec::new();
+        let mut nowhere = false;
+        for (facet, ok) in &accepted {
+            if let Some(g) = self
+                .groups
+                .iter()
+                .position(|g| g.decode.iter().flatten().any(|&(i, _)| i == *facet))
+            {
+                groups.push((g, *facet, ok.clone()));
+            } else if let Some(l) = self.lists.iter().position(|l| l.facet == *facet) {
+                lists.push((l, ok.clone()));
+            } else {
+                // No record of this segment has a value of the facet.
+                nowhere = true;
+            }
+        }
+        // One table of accepted codes per group, every filtered facet of it checked.
+        let mut by_group: Vec<(u32, u64, Vec<bool>)> = Vec::new();
+        for (gi, g) in self.groups.iter().enumerate() {
+            let mine: Vec<_> = groups.iter().filter(|(i, _, _)| *i == gi).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let pass = g
+                .decode
+                .iter()
+                .map(|pairs| mine.iter().all(|(_, f, ok)| takes(pairs, *f, ok)))
+                .collect();
+            by_group.push((g.shift, g.mask, pass));
+        }
+        SegmentFilter {
+            table: self.clone(),
+            nowhere,
+            groups: by_group,
+            lists,
+        }
+    }
+
     /// A tally's counts by facet and value (records without a value left out).
     pub fn named(&self, t: Tally) -> Counts {
         let mut out = vec![HashMap::new(); FACETS.len()];
@@ -390,6 +449,53 @@ impl SegmentTable {
                 .iter()
                 .map(|l| (l.starts.len() + l.ords.len()) * 4)
                 .sum::<usize>()
+    }
+}
+
+/// Which records of a segment pass facet filters (see [`SegmentTable::filter`]).
+pub struct SegmentFilter {
+    table: Arc<SegmentTable>,
+    /// A filtered facet no record of the segment has: none passes.
+    nowhere: bool,
+    /// Per group with a filtered facet: its shift, mask and accepted codes.
+    groups: Vec<(u32, u64, Vec<bool>)>,
+    /// Per list with a filtered facet: its index and accepted ordinals.
+    lists: Vec<(usize, Vec<bool>)>,
+}
+
+impl SegmentFilter {
+    /// Whether record `doc` passes.
+    #[inline]
+    pub fn pass(&self, doc: DocId) -> bool {
+        if self.nowhere {
+            return false;
+        }
+        let word = match &self.table.words {
+            Words::Narrow(w) => w.get(doc as usize).map(|&w| u64::from(w)),
+            Words::Wide(w) => w.get(doc as usize).copied(),
+        };
+        let Some(word) = word else { return false };
+        let groups = self.groups.iter().all(|(shift, mask, ok)| {
+            ok.get(((word >> shift) & mask) as usize)
+                .copied()
+                .unwrap_or(false)
+        });
+        groups
+            && self.lists.iter().all(|(li, ok)| {
+                let Some(l) = self.table.lists.get(*li) else {
+                    return false;
+                };
+                let (Some(&a), Some(&b)) =
+                    (l.starts.get(doc as usize), l.starts.get(doc as usize + 1))
+                else {
+                    return false;
+                };
+                l.ords
+                    .get(a as usize..b as usize)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|&o| ok.get(o as usize).copied().unwrap_or(false))
+            })
     }
 }
 
@@ -481,6 +587,7 @@ mod tests {
     use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, TantivyError, Term, Warmer};
 
     use super::{FacetTables, MAX_GROUP_CODES, Words, bits_for, group};
+    use crate::facet_filter::{Checked as FacetChecked, Checks};
     use crate::facets::{Counts, FACETS, FacetCounter, NO_VALUE, field};
     use crate::schema;
 
@@ -631,6 +738,38 @@ mod tests {
         let want = expected(&records, |v| v[0] == ["department1"]);
         assert_eq!(n as u64, want[0]["department1"]);
         assert_eq!(got, want);
+        // Filters checked on the table while collecting (see `facet_filter`): a
+        // department, materials (several a record) and places, values OR'd within one.
+        let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let wanted = vec![
+            (0, strings(&["department1", "department2"])),
+            (2, strings(&["m1", "m3"])),
+            (4, strings(&["place3", "place7", "place9", "place11"])),
+        ];
+        let keep = |v: &Values| {
+            wanted
+                .iter()
+                .all(|(i, ok)| v[*i].iter().any(|x| ok.contains(x)))
+        };
+        let checked = |facets: Vec<(usize, Vec<String>)>| FacetChecked {
+            tables: tables.clone(),
+            checks: Arc::new(Checks {
+                facets,
+                ..Checks::default()
+            }),
+            inner: (
+                Count,
+                FacetCounter {
+                    tables: tables.clone(),
+                },
+            ),
+        };
+        let (n, got) = searcher.search(&AllQuery, &checked(wanted.clone()))?;
+        assert!(n > 0, "some records pass");
+        assert_eq!(n, records.iter().filter(|(_, v)| keep(v)).count());
+        assert_eq!(got, expected(&records, keep));
+        let (n, _) = searcher.search(&AllQuery, &checked(vec![(0, strings(&["nowhere"]))]))?;
+        assert_eq!(n, 0, "a value no record has");
         assert!(tables.heap_bytes() > 0);
         let segments = tables
             .by_segment

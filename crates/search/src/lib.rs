@@ -5,6 +5,7 @@ pub mod authority_index;
 pub mod band;
 pub mod document;
 pub mod engine;
+pub mod facet_filter;
 pub mod facet_table;
 pub mod facets;
 mod follow;
@@ -18,6 +19,7 @@ mod service;
 pub mod snippet;
 pub mod store;
 pub mod suggest;
+pub mod years;
 
 pub use rebuild::RebuildReport;
 pub use saved::{MIGRATIONS, SavedSearch};

@@ -22,6 +22,7 @@ use crate::band::BandQuery;
 use crate::document::Scope;
 use crate::query::{FieldRef, Parsed, Term};
 use crate::schema::Fields;
+use crate::years::YearsQuery;
 
 type Q = Box<dyn Query>;
 
@@ -100,7 +101,7 @@ fn boost(q: Q, by: f32) -> Q {
 }
 
 /// A phrase of terms on a field with positions (one term is a term query); phrases
-/// are all band queries (see `band`), whose scorer can also skip and weigh.
+/// are all band queries (see `band`), whose scorer can also skip records.
 fn phrase(field: Field, terms: &[String]) -> Option<Q> {
     match terms {
         [] => None,
@@ -174,6 +175,9 @@ impl Planner<'_> {
             None => self.an.zh_terms(text),
             Some(_) => Vec::new(),
         };
+        if let Some(q) = self.chinese_gram(text, &terms) {
+            return Some(q);
+        }
         let mut alts: Vec<Q> = self.chinese_words(&terms).into_iter().collect();
         let mut unless = skip.to_vec();
         if !alts.is_empty() {
@@ -192,6 +196,30 @@ impl Planner<'_> {
             });
         }
         alts.extend(all(runs));
+        any(alts)
+    }
+
+    /// A word of one or two characters that jieba keeps whole (`青花`, `瓷`): every
+    /// record holding the word holds it as a character or pair too, so the characters'
+    /// field alone finds them all (with the records where jieba cut the text otherwise),
+    /// scored by how often the characters stand there. One list instead of the word's,
+    /// the pair's and a check of each pair record against the word's list.
+    fn chinese_gram(&self, text: &str, terms: &[String]) -> Option<Q> {
+        let [word] = terms else { return None };
+        if !text.chars().all(is_han) {
+            return None;
+        }
+        let [gram] = self.an.gram_terms(text).try_into().ok()?;
+        if gram != *word {
+            return None;
+        }
+        let mut alts = vec![
+            tq(self.f.all_zhc, &gram),
+            boost(tq(self.f.title_zh, &gram), 2.0),
+        ];
+        if self.secret {
+            alts.push(tq(self.f.secret_zh, &gram));
+        }
         any(alts)
     }
 
@@ -266,22 +294,31 @@ impl Planner<'_> {
         let n = syllables.len();
         let grams = Analyzer::pinyin_grams(&syllables);
         let q = match scope {
+            Some(Scope::Title) => phrase(self.f.title_py, &grams)?,
             Some(s) => in_band(self.f.all_py, &grams, s, skip)?,
-            // Titles weigh three times as much (a lone syllable is searched only when
-            // it is no English word).
-            None => {
-                Box::new(BandQuery::phrase(self.f.all_py, &grams)?.with_bonus(Scope::Title, 2.0))
-            }
+            None => self.pinyin_anywhere(&grams)?,
         };
         Some((q, n))
+    }
+
+    /// A pinyin phrase in titles, makers or places; titles weigh three times as much (a
+    /// lone syllable is searched only when it is no English word).
+    fn pinyin_anywhere(&self, grams: &[String]) -> Option<Q> {
+        let title = phrase(self.f.title_py, grams).map(|q| boost(q, 3.0));
+        any(phrase(self.f.all_py, grams)
+            .into_iter()
+            .chain(title)
+            .collect())
     }
 
     /// Whether a Latin word splits into pinyin syllables that this index holds.
     fn known_pinyin(&self, word: &str) -> bool {
         self.an.split_pinyin(word).is_some_and(|s| {
-            Analyzer::pinyin_grams(&s)
-                .first()
-                .is_some_and(|g| self.searcher.doc_freq(&term(self.f.all_py, g)).unwrap_or(0) > 0)
+            Analyzer::pinyin_grams(&s).first().is_some_and(|g| {
+                [self.f.all_py, self.f.title_py]
+                    .iter()
+                    .any(|&f| self.searcher.doc_freq(&term(f, g)).unwrap_or(0) > 0)
+            })
         })
     }
 
@@ -380,8 +417,12 @@ impl Planner<'_> {
         let mut out = Vec::new();
         let mut run: Vec<String> = Vec::new();
         let flush = |run: &mut Vec<String>, out: &mut Vec<Q>| {
+            let grams = Analyzer::pinyin_grams(run);
             if run.len() > 1
-                && let Some(q) = phrase(self.f.all_py, &Analyzer::pinyin_grams(run))
+                && let Some(q) = any([self.f.all_py, self.f.title_py]
+                    .iter()
+                    .filter_map(|&f| phrase(f, &grams))
+                    .collect())
             {
                 out.push(boost(q, 3.0));
             }
@@ -479,17 +520,8 @@ impl Planner<'_> {
                 out.extend(any(values.iter().map(|v| tq(field, v)).collect()).map(filter));
             }
         }
-        if let Some(y) = fl.year_from {
-            out.push(filter(Box::new(RangeQuery::new(
-                Bound::Included(TTerm::from_field_i64(self.f.latest, y)),
-                Bound::Unbounded,
-            ))));
-        }
-        if let Some(y) = fl.year_to {
-            out.push(filter(Box::new(RangeQuery::new(
-                Bound::Unbounded,
-                Bound::Included(TTerm::from_field_i64(self.f.earliest, y)),
-            ))));
+        if let Some(q) = YearsQuery::new(fl.year_from, fl.year_to) {
+            out.push(filter(Box::new(q)));
         }
         out
     }

@@ -4,7 +4,7 @@
 //! pinyin syllables; see `analysis`) into catch-all fields that plain words search, each
 //! text once, at the positions of its field's band (see `band`), which answers
 //! `maker:齐白石`. Titles' Chinese words and English stems are indexed once more on their own to lift
-//! title matches in the ranking (pinyin title matches are read from the band). Facets
+//! title matches in the ranking; titles' pinyin is indexed on its own only. Facets
 //! are string fast fields; years and change times are numeric fast fields.
 
 use crate::analysis::Kind;
@@ -14,7 +14,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the analysis changes: an index of another version is
 /// rebuilt on start.
-pub const SCHEMA_VERSION: u32 = 11;
+pub const SCHEMA_VERSION: u32 = 12;
 
 /// Handles of every field.
 #[derive(Clone, Debug)]
@@ -35,7 +35,7 @@ pub struct Fields {
     pub all_zh: Field,
     /// Every searchable text, English stems.
     pub all_en: Field,
-    /// Titles, makers and places, pinyin syllables and neighbouring pairs (`qing_hua`).
+    /// Makers and places, pinyin syllables and neighbouring pairs (`qing_hua`).
     pub all_py: Field,
     /// Every searchable Chinese text as characters and character pairs (substring recall).
     pub all_zhc: Field,
@@ -43,6 +43,9 @@ pub struct Fields {
     pub title_zh: Field,
     /// Titles, English stems.
     pub title_en: Field,
+    /// Titles, pinyin syllables and pairs (not in `all_py`: a lone syllable's title
+    /// matches are then one more list, not the positions of every record holding it).
+    pub title_py: Field,
     /// Confidential text (staff index only; searched for roles allowed it), Chinese.
     pub secret_zh: Field,
     /// Confidential text, English.
@@ -106,6 +109,7 @@ pub fn build() -> (Schema, Fields) {
         all_zhc: b.add_text_field("all_zhc", analyzed(Kind::Chars, true, true)),
         title_zh: b.add_text_field("title_zh", analyzed(Kind::Zh, false, false)),
         title_en: b.add_text_field("title_en", analyzed(Kind::En, false, false)),
+        title_py: b.add_text_field("title_py", analyzed(Kind::Pinyin, false, true)),
         secret_zh: b.add_text_field("secret_zh", analyzed(Kind::Zh, false, false)),
         secret_en: b.add_text_field("secret_en", analyzed(Kind::En, false, true)),
         refs: b.add_text_field("refs", STRING),

@@ -351,8 +351,15 @@ impl Search {
                 &names.index,
             );
             if let Some(q) = planner.query_typed(&parsed) {
-                let (_, docs, _) =
-                    engine::top(&searcher, &*q, crate::request::Sort::Relevance, 0, 5, None)?;
+                let (_, docs, _) = engine::top(
+                    &searcher,
+                    &*q,
+                    crate::request::Sort::Relevance,
+                    0,
+                    5,
+                    None,
+                    &crate::facet_filter::Checks::default(),
+                )?;
                 for d in docs {
                     let doc: TantivyDocument = searcher.doc(d).map_err(err)?;
                     let f = &self.inner.f;
@@ -420,6 +427,7 @@ impl Search {
             0,
             cap.min(searcher.num_docs() as usize),
             None,
+            &crate::facet_filter::Checks::default(),
         )?;
         let mut ids = Vec::with_capacity(docs.len());
         for d in docs {

@@ -476,6 +476,71 @@ async fn facets_are_exact_and_filters_narrow() {
         .await;
         assert_eq!(r.len(), 4, "{e}: every dated record");
         assert!(!r.contains(&undated), "{e}: undated in no range");
+        // Words with filters: broad facet filters and year ranges are checked while the
+        // words' matches are collected (see `facet_filter`); same answers, same counts.
+        let porcelain = m.porcelain.to_string();
+        let sorted = |mut v: Vec<Uuid>| {
+            v.sort();
+            v
+        };
+        for (pairs, want, what) in [
+            (
+                vec![("q", "porcelain"), ("department", "history")],
+                vec![m.vase, m.bowl],
+                "department",
+            ),
+            (
+                vec![("q", "porcelain"), ("department", "fine_arts")],
+                vec![],
+                "other department",
+            ),
+            (
+                vec![("q", "porcelain"), ("status", "on_display")],
+                vec![m.vase],
+                "status",
+            ),
+            (
+                vec![("q", "瓷"), ("material", porcelain.as_str())],
+                vec![m.vase, m.bowl],
+                "material",
+            ),
+            (
+                vec![("q", "porcelain"), ("year_from", "1700")],
+                vec![m.bowl],
+                "from",
+            ),
+            (
+                vec![("q", "porcelain"), ("year_to", "1500")],
+                vec![m.vase],
+                "to",
+            ),
+            (
+                vec![
+                    ("q", "porcelain"),
+                    ("year_from", "1500"),
+                    ("year_to", "1700"),
+                ],
+                vec![],
+                "between",
+            ),
+            (
+                vec![("q", "fragment"), ("year_from", &lo), ("year_to", &hi)],
+                vec![],
+                "undated in no range",
+            ),
+            (
+                vec![("q", "fragment"), ("department", "history")],
+                vec![undated],
+                "undated by department",
+            ),
+        ] {
+            let r = m.s.search(&curator, &req_pairs(&pairs)).await.unwrap();
+            let got = sorted(r.hits.iter().map(|h| h.id).collect());
+            assert_eq!(got, sorted(want.clone()), "{e}: words and {what}");
+            assert_eq!(r.total, want.len() as u64, "{e}: total, {what}");
+            let counted: u64 = r.facets["department"].iter().map(|v| v.count).sum();
+            assert_eq!(counted, want.len() as u64, "{e}: counts follow, {what}");
+        }
         // A field that only authorities hold, with a name none has: no records, no 400.
         let r =
             m.s.search(&curator, &req("material:unobtainium"))
