@@ -257,19 +257,21 @@ fn snippet(
     lang: Lang,
 ) -> Option<String> {
     let order = [lang, lang.other()];
-    for l in order {
-        let d = desc.best(l);
-        if desc.get(l.tag()).is_some() && m.matches(an, d) {
-            return m.snippet(an, d, SNIPPET_CHARS);
+    for texts in [desc, title] {
+        for l in order {
+            if let Some(t) = texts.get(l.tag())
+                && let Some(s) = m.matched(an, t, SNIPPET_CHARS)
+            {
+                return Some(s);
+            }
         }
     }
-    for l in order {
-        if title.get(l.tag()).is_some_and(|t| m.matches(an, t)) {
-            return m.snippet(an, title.best(l), SNIPPET_CHARS);
-        }
-    }
+    // Neither text matched (a record found through an authority it refers to).
     let d = desc.best(lang);
-    m.snippet(an, d, SNIPPET_CHARS)
+    match order.iter().any(|l| desc.get(l.tag()).is_some()) {
+        true => crate::snippet::plain(d, SNIPPET_CHARS),
+        false => m.snippet(an, d, SNIPPET_CHARS),
+    }
 }
 
 fn facet_values(

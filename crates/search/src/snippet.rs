@@ -48,11 +48,14 @@ impl Marks {
         m
     }
 
-    /// Byte ranges of `text` that match.
+    /// Byte ranges of `text` that match. A text is analysed only as far as the marks
+    /// need: a page of hits is twenty descriptions, and cutting each with jieba cost
+    /// more than many a search.
     fn ranges(&self, an: &Analyzer, text: &str) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut toks = Vec::new();
-        if text.chars().any(is_han) {
+        let zh_wanted = !self.runs.is_empty() || !self.zh.is_empty() || !self.pinyin.is_empty();
+        if zh_wanted && text.chars().any(is_han) {
             // Runs of the query's characters, wherever they stand (fold keeps offsets).
             let folded = crate::analysis::fold(text);
             for run in &self.runs {
@@ -62,12 +65,16 @@ impl Marks {
                         .map(|(i, m)| (i, i + m.len())),
                 );
             }
-            an.zh(text, &mut toks, &mut 0);
-            out.extend(
-                toks.iter()
-                    .filter(|t| self.zh.contains(&t.text))
-                    .map(|t| (t.offset_from, t.offset_to)),
-            );
+            // A word that is itself a run is marked wherever the run is: the cut would
+            // only find the same places again.
+            if self.zh.iter().any(|w| !self.runs.contains(w)) {
+                an.zh(text, &mut toks, &mut 0);
+                out.extend(
+                    toks.iter()
+                        .filter(|t| self.zh.contains(&t.text))
+                        .map(|t| (t.offset_from, t.offset_to)),
+                );
+            }
             if !self.pinyin.is_empty() {
                 let mut py = Vec::new();
                 an.pinyin(text, &mut py, &mut 0);
@@ -82,13 +89,15 @@ impl Marks {
                 }
             }
         }
-        toks.clear();
-        an.en(text, &mut toks, &mut 0);
-        out.extend(
-            toks.iter()
-                .filter(|t| self.en.contains(&t.text))
-                .map(|t| (t.offset_from, t.offset_to)),
-        );
+        if !self.en.is_empty() && text.bytes().any(|b| b.is_ascii_alphanumeric()) {
+            toks.clear();
+            an.en(text, &mut toks, &mut 0);
+            out.extend(
+                toks.iter()
+                    .filter(|t| self.en.contains(&t.text))
+                    .map(|t| (t.offset_from, t.offset_to)),
+            );
+        }
         out.sort_unstable();
         // Overlapping sub-words (青花 inside 青花瓷) merge into one mark.
         let mut merged: Vec<(usize, usize)> = Vec::new();
@@ -107,46 +116,59 @@ impl Marks {
         if text.is_empty() {
             return None;
         }
-        let ranges = self.ranges(an, text);
-        let first = ranges.first().map_or(0, |r| r.0);
-        let lead_start = text[..first]
-            .char_indices()
-            .rev()
-            .nth(LEAD - 1)
-            .map_or(0, |(i, _)| i);
-        let start = if first == 0 { 0 } else { lead_start };
-        let end = text[start..]
-            .char_indices()
-            .nth(max)
-            .map_or(text.len(), |(i, _)| start + i);
-        let mut html = String::new();
-        if start > 0 {
-            html.push('…');
-        }
-        let mut at = start;
-        for (a, b) in ranges {
-            if b <= at || a >= end {
-                continue;
-            }
-            let a = a.max(at);
-            let b = b.min(end);
-            escape(&text[at..a], &mut html);
-            html.push_str("<mark>");
-            escape(&text[a..b], &mut html);
-            html.push_str("</mark>");
-            at = b;
-        }
-        escape(&text[at..end], &mut html);
-        if end < text.len() {
-            html.push('…');
-        }
-        Some(html)
+        Some(cut(text, self.ranges(an, text), max))
     }
 
-    /// Whether anything in `text` matches.
-    pub fn matches(&self, an: &Analyzer, text: &str) -> bool {
-        !self.ranges(an, text).is_empty()
+    /// [`Marks::snippet`] of a text where something matches; `None` otherwise.
+    pub fn matched(&self, an: &Analyzer, text: &str, max: usize) -> Option<String> {
+        let text = text.trim();
+        let ranges = self.ranges(an, text);
+        (!ranges.is_empty()).then(|| cut(text, ranges, max))
     }
+}
+
+/// The start of a text, escaped, unmarked.
+pub fn plain(text: &str, max: usize) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| cut(text, Vec::new(), max))
+}
+
+/// `text` cut to about `max` characters around the first of `ranges`, escaped, with the
+/// ranges marked.
+fn cut(text: &str, ranges: Vec<(usize, usize)>, max: usize) -> String {
+    let first = ranges.first().map_or(0, |r| r.0);
+    let lead_start = text[..first]
+        .char_indices()
+        .rev()
+        .nth(LEAD - 1)
+        .map_or(0, |(i, _)| i);
+    let start = if first == 0 { 0 } else { lead_start };
+    let end = text[start..]
+        .char_indices()
+        .nth(max)
+        .map_or(text.len(), |(i, _)| start + i);
+    let mut html = String::new();
+    if start > 0 {
+        html.push('…');
+    }
+    let mut at = start;
+    for (a, b) in ranges {
+        if b <= at || a >= end {
+            continue;
+        }
+        let a = a.max(at);
+        let b = b.min(end);
+        escape(&text[at..a], &mut html);
+        html.push_str("<mark>");
+        escape(&text[a..b], &mut html);
+        html.push_str("</mark>");
+        at = b;
+    }
+    escape(&text[at..end], &mut html);
+    if end < text.len() {
+        html.push('…');
+    }
+    html
 }
 
 /// Escapes text for HTML.
@@ -187,6 +209,18 @@ mod tests {
         let m = Marks::of(&an, Some(&p));
         let s = m.snippet(&an, "明代青花瓶", 80).ok_or("none")?;
         assert!(s.contains("<mark>青花</mark>"), "{s}");
+        // English words inside Chinese text; a text where nothing matches is no match.
+        let p = parse("storeroom", false)?;
+        let m = Marks::of(&an, Some(&p));
+        let s = m.matched(&an, "库房 Storeroom 3", 80).ok_or("none")?;
+        assert_eq!(s, "库房 <mark>Storeroom</mark> 3");
+        assert_eq!(m.matched(&an, "库房三号柜", 80), None);
+        // A word jieba cuts apart from the run typed is marked where jieba finds it.
+        let p = parse("缠枝莲纹", false)?;
+        let m = Marks::of(&an, Some(&p));
+        let s = m.matched(&an, "青花缠枝莲纹梅瓶", 80).ok_or("none")?;
+        assert!(s.contains("<mark>缠枝莲纹</mark>"), "{s}");
+        assert_eq!(super::plain(" <b> ", 80).as_deref(), Some("&lt;b&gt;"));
         Ok(())
     }
 

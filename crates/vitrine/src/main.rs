@@ -1,5 +1,6 @@
 //! `vitrine`: one program that runs a museum. See `vitrine --help`.
 
+mod alloc;
 mod bench;
 mod bench_http;
 mod config;
@@ -21,12 +22,6 @@ use vitrine_kernel::{Actor, Role};
 
 use crate::config::{Config, Overrides};
 use crate::museum::Museum;
-
-/// mimalloc instead of the system allocator: indexing makes millions of small strings
-/// from several threads at once, where glibc's arenas spent a fifth of a rebuild in
-/// malloc, free and the locks between them (measured with perf; docs/benchmarks.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Vitrine: collections, conservation and visitor services of a museum, in one program.
 #[derive(Parser)]
@@ -230,6 +225,7 @@ async fn serve(
     cfg: &Config,
     simulate: Option<std::time::Duration>,
 ) -> anyhow::Result<()> {
+    alloc::keep_freed_memory();
     let search = museum.search(cfg).await?;
     // Follows the outbox; builds the index first when there is none.
     search.spawn_follower();
