@@ -30,6 +30,10 @@ type Q = Box<dyn Query>;
 /// every period has, "dynasty") are one unscored set.
 const MAX_SCORED_REFS: usize = 32;
 
+/// Numbers a prefix may begin for their postings to be read (see
+/// [`Planner::number_prefix`]).
+const FEW_NUMBERS: usize = 2_000;
+
 /// Authorities matched by one word whose records a phrase of that word skips (they are
 /// found by their reference; each costs the phrase a look-up per candidate record).
 const MAX_SKIPPED_REFS: usize = 8;
@@ -155,15 +159,42 @@ pub fn looks_like_number(w: &str) -> bool {
 }
 
 impl Planner<'_> {
-    /// The number itself first, then every number it begins: a range of the numbers'
-    /// column, whose sorted dictionary makes a prefix one run of ordinals.
+    /// The number itself first, then every number it begins. A prefix of many numbers
+    /// (`LNH-20`) is a range of the numbers' column, whose sorted dictionary makes it
+    /// one run of ordinals; a prefix of few (`LNH-2021-001`) reads their postings, as
+    /// the column range scans every record's value.
     fn number_prefix(&self, w: &str) -> Q {
         let lower = w.to_lowercase();
-        let prefix = filter(Box::new(RangeQuery::new(
+        let (from, to) = (
             Bound::Included(term(self.f.number, &lower)),
             Bound::Excluded(term(self.f.number, &format!("{lower}\u{10FFFF}"))),
-        )));
-        any(vec![boost(tq(self.f.number, &lower), 20.0), prefix]).unwrap_or(range_none())
+        );
+        let range: Q = match self.few_numbers(&lower) {
+            true => Box::new(InvertedIndexRangeQuery::new(from, to)),
+            false => Box::new(RangeQuery::new(from, to)),
+        };
+        any(vec![boost(tq(self.f.number, &lower), 20.0), filter(range)]).unwrap_or(range_none())
+    }
+
+    /// Whether at most [`FEW_NUMBERS`] object numbers begin with `prefix`.
+    fn few_numbers(&self, prefix: &str) -> bool {
+        let upper = format!("{prefix}\u{10FFFF}");
+        let mut n = 0;
+        for seg in self.searcher.segment_readers() {
+            let Ok(index) = seg.inverted_index(self.f.number) else {
+                return false;
+            };
+            let Ok(mut terms) = index.terms().range().ge(prefix).lt(&upper).into_stream() else {
+                return false;
+            };
+            while terms.advance() {
+                n += 1;
+                if n > FEW_NUMBERS {
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     /// Chinese `text`: its words (all required; anywhere only), or its runs of
@@ -550,6 +581,59 @@ mod tests {
     use tantivy::schema::{STRING, Schema};
 
     use super::{Q, all, any, tq};
+
+    #[test]
+    fn number_prefixes_of_few_and_many_numbers() -> tantivy::Result<()> {
+        use std::sync::Arc;
+        use tantivy::collector::Count;
+        use tantivy::{Index, TantivyDocument};
+
+        let (sch, f) = crate::schema::build();
+        let index = Index::create_in_ram(sch);
+        let an = Arc::new(crate::analysis::Analyzer::new());
+        crate::analysis::register(&index, &an);
+        let mut w = index.writer_with_num_threads(1, 15_000_000)?;
+        let many = super::FEW_NUMBERS + 500;
+        for (i, number) in (0..many)
+            .map(|n| format!("lnh-2016-{n:05}"))
+            .chain(["lna-2016-00001".to_owned()])
+            .enumerate()
+        {
+            let mut doc = TantivyDocument::default();
+            doc.add_text(f.number, &number);
+            w.add_document(doc)?;
+            if i % 1000 == 999 {
+                w.commit()?;
+            }
+        }
+        w.commit()?;
+        let searcher = index.reader()?.searcher();
+        let p = super::Planner {
+            an: &an,
+            f: &f,
+            searcher: &searcher,
+            secret: false,
+            authorities: None,
+            known_in: None,
+        };
+        // Many numbers: the column's range; few: their postings; the same answers.
+        assert!(!p.few_numbers("lnh-2016"));
+        assert_eq!(
+            searcher.search(&*p.number_prefix("LNH-2016"), &Count)?,
+            many
+        );
+        assert!(p.few_numbers("lnh-2016-001"));
+        assert_eq!(
+            searcher.search(&*p.number_prefix("LNH-2016-001"), &Count)?,
+            100
+        );
+        assert_eq!(
+            searcher.search(&*p.number_prefix("lnh-2016-00007"), &Count)?,
+            1
+        );
+        assert_eq!(searcher.search(&*p.number_prefix("LNX"), &Count)?, 0);
+        Ok(())
+    }
 
     /// The occurrences of a boolean query's top clauses (`None`: not a boolean query).
     fn clauses(q: &Q) -> Option<Vec<Occur>> {
