@@ -208,6 +208,7 @@ impl<'a> Texts<'a> {
                 };
                 if han {
                     entry(&mut self.zh, &text);
+                    // Titles' pinyin goes to a field of its own (see `schema`).
                     if scope.has_pinyin() && scope != Scope::Title {
                         entry(&mut self.py, &text);
                     }

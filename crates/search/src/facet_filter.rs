@@ -20,6 +20,7 @@ use crate::facet_table::{FacetTables, SegmentFilter};
 use crate::facets::FACETS;
 use crate::plan::Filters;
 use crate::schema::Fields;
+use crate::years::year_column;
 
 /// A filter whose records are at least this share of the index (1/n) is checked while
 /// collecting; a narrower one leads the query's walk.
@@ -85,12 +86,6 @@ pub fn split(searcher: &Searcher, f: &Fields, filters: &Filters, words: bool) ->
     (kept, checks)
 }
 
-/// A year column of a segment (dense: every record has a value, see `document`).
-fn year_column(reader: &SegmentReader, name: &str) -> tantivy::Result<Arc<dyn ColumnValues<i64>>> {
-    let col = reader.fast_fields().i64(name)?;
-    Ok(col.first_or_default_col(0))
-}
-
 /// A collector that hands on only the records passing `checks` (see the module doc).
 pub struct Checked<C> {
     /// The tables of the index searched.
@@ -120,11 +115,11 @@ impl<C: Collector> Collector for Checked<C> {
             false => Some(self.tables.get(reader)?.filter(&self.checks.facets)),
         };
         let from = match self.checks.year_from {
-            Some(y) => Some((year_column(reader, "latest")?, y)),
+            Some(y) => Some((year_column(reader, "latest", i64::MIN)?, y)),
             None => None,
         };
         let to = match self.checks.year_to {
-            Some(y) => Some((year_column(reader, "earliest")?, y)),
+            Some(y) => Some((year_column(reader, "earliest", i64::MAX)?, y)),
             None => None,
         };
         Ok(CheckedSegment {

@@ -584,12 +584,13 @@ mod tests {
     use tantivy::collector::Count;
     use tantivy::query::{AllQuery, Query, TermQuery};
     use tantivy::schema::IndexRecordOption;
-    use tantivy::{Index, IndexReader, IndexWriter, TantivyDocument, TantivyError, Term, Warmer};
+    use tantivy::{IndexReader, IndexWriter, TantivyDocument, TantivyError, Term, Warmer};
 
     use super::{FacetTables, MAX_GROUP_CODES, Words, bits_for, group};
     use crate::facet_filter::{Checked as FacetChecked, Checks};
     use crate::facets::{Counts, FACETS, FacetCounter, NO_VALUE, field};
     use crate::schema;
+    use crate::testing::{numbers, ram_index};
 
     /// A record's facet values, in [`FACETS`] order.
     type Values = Vec<Vec<String>>;
@@ -662,9 +663,7 @@ mod tests {
         max_codes: usize,
         layout: Layout,
     ) -> tantivy::Result<()> {
-        let (sch, f) = schema::build();
-        let index = Index::create_in_ram(sch);
-        crate::analysis::register(&index, &Arc::new(crate::analysis::Analyzer::new()));
+        let (index, f, _) = ram_index();
         let tables = Arc::new(FacetTables {
             max_codes,
             ..FacetTables::default()
@@ -675,13 +674,8 @@ mod tests {
             .warmers(vec![Arc::downgrade(&warmer)])
             .try_into()?;
         let mut w = index.writer_with_num_threads(1, 15_000_000)?;
-        let mut seed = 7u64;
-        let mut next = |n: usize| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) as usize) % n
-        };
+        let mut random = numbers(7);
+        let mut next = |n: usize| random(n as u64) as usize;
         let mut records: Vec<(u32, Values)> = Vec::new();
         for id in 0..900u32 {
             let mut doc = TantivyDocument::default();

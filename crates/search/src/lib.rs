@@ -19,6 +19,8 @@ mod service;
 pub mod snippet;
 pub mod store;
 pub mod suggest;
+#[cfg(test)]
+mod testing;
 pub mod years;
 
 pub use rebuild::RebuildReport;

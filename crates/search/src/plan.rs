@@ -327,18 +327,19 @@ impl Planner<'_> {
         let q = match scope {
             Some(Scope::Title) => phrase(self.f.title_py, &grams)?,
             Some(s) => in_band(self.f.all_py, &grams, s, skip)?,
-            None => self.pinyin_anywhere(&grams)?,
+            // Titles weigh three times as much (a lone syllable is searched only when
+            // it is no English word).
+            None => self.pinyin_anywhere(&grams, 3.0)?,
         };
         Some((q, n))
     }
 
-    /// A pinyin phrase in titles, makers or places; titles weigh three times as much (a
-    /// lone syllable is searched only when it is no English word).
-    fn pinyin_anywhere(&self, grams: &[String]) -> Option<Q> {
-        let title = phrase(self.f.title_py, grams).map(|q| boost(q, 3.0));
+    /// A pinyin phrase in makers or places, or in titles weighing `title` times as much.
+    fn pinyin_anywhere(&self, grams: &[String], title: f32) -> Option<Q> {
+        let in_title = phrase(self.f.title_py, grams).map(|q| boost(q, title));
         any(phrase(self.f.all_py, grams)
             .into_iter()
-            .chain(title)
+            .chain(in_title)
             .collect())
     }
 
@@ -448,12 +449,8 @@ impl Planner<'_> {
         let mut out = Vec::new();
         let mut run: Vec<String> = Vec::new();
         let flush = |run: &mut Vec<String>, out: &mut Vec<Q>| {
-            let grams = Analyzer::pinyin_grams(run);
             if run.len() > 1
-                && let Some(q) = any([self.f.all_py, self.f.title_py]
-                    .iter()
-                    .filter_map(|&f| phrase(f, &grams))
-                    .collect())
+                && let Some(q) = self.pinyin_anywhere(&Analyzer::pinyin_grams(run), 1.0)
             {
                 out.push(boost(q, 3.0));
             }
@@ -584,14 +581,10 @@ mod tests {
 
     #[test]
     fn number_prefixes_of_few_and_many_numbers() -> tantivy::Result<()> {
-        use std::sync::Arc;
+        use tantivy::TantivyDocument;
         use tantivy::collector::Count;
-        use tantivy::{Index, TantivyDocument};
 
-        let (sch, f) = crate::schema::build();
-        let index = Index::create_in_ram(sch);
-        let an = Arc::new(crate::analysis::Analyzer::new());
-        crate::analysis::register(&index, &an);
+        let (index, f, an) = crate::testing::ram_index();
         let mut w = index.writer_with_num_threads(1, 15_000_000)?;
         let many = super::FEW_NUMBERS + 500;
         for (i, number) in (0..many)

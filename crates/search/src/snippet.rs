@@ -49,8 +49,8 @@ impl Marks {
     }
 
     /// Byte ranges of `text` that match. A text is analysed only as far as the marks
-    /// need: a page of hits is twenty descriptions, and cutting each with jieba cost
-    /// more than many a search.
+    /// need (a page of hits is up to forty texts): no jieba cut when the words are the
+    /// runs typed, no English pass without English words.
     fn ranges(&self, an: &Analyzer, text: &str) -> Vec<(usize, usize)> {
         let mut out = Vec::new();
         let mut toks = Vec::new();
@@ -215,7 +215,7 @@ mod tests {
         let s = m.matched(&an, "库房 Storeroom 3", 80).ok_or("none")?;
         assert_eq!(s, "库房 <mark>Storeroom</mark> 3");
         assert_eq!(m.matched(&an, "库房三号柜", 80), None);
-        // A word jieba cuts apart from the run typed is marked where jieba finds it.
+        // A longer word is marked whole.
         let p = parse("缠枝莲纹", false)?;
         let m = Marks::of(&an, Some(&p));
         let s = m.matched(&an, "青花缠枝莲纹梅瓶", 80).ok_or("none")?;

@@ -17,6 +17,19 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 /// Records scanned at a time.
 const CHUNK: u32 = 4096;
 
+/// A year column of a segment (`earliest` or `latest`), read by record; a record without
+/// a value (none has one in indexes of this schema) reads as `missing`.
+pub(crate) fn year_column(
+    reader: &SegmentReader,
+    name: &str,
+    missing: i64,
+) -> tantivy::Result<Arc<dyn ColumnValues<i64>>> {
+    Ok(reader
+        .fast_fields()
+        .i64(name)?
+        .first_or_default_col(missing))
+}
+
 /// Records whose latest year is at least `from` and earliest at most `to`.
 #[derive(Clone, Debug)]
 pub struct YearsQuery {
@@ -48,7 +61,7 @@ impl YearsQuery {
                 None,
                 Some(to),
                 match from {
-                    Some(f) => Some((column("latest")?.first_or_default_col(i64::MIN), f)),
+                    Some(f) => Some((year_column(reader, "latest", i64::MIN)?, f)),
                     None => None,
                 },
             ),
@@ -166,29 +179,20 @@ impl Scorer for YearsScorer {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use tantivy::collector::Count;
     use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
     use tantivy::schema::IndexRecordOption;
-    use tantivy::{Index, TantivyDocument, Term};
+    use tantivy::{TantivyDocument, Term};
 
     use super::YearsQuery;
-    use crate::schema;
+    use crate::testing::{numbers, ram_index};
 
     #[test]
     fn finds_the_records_whose_dates_overlap() -> tantivy::Result<()> {
-        let (sch, f) = schema::build();
-        let index = Index::create_in_ram(sch);
-        crate::analysis::register(&index, &Arc::new(crate::analysis::Analyzer::new()));
+        let (index, f, _) = ram_index();
         let mut w = index.writer_with_num_threads(1, 15_000_000)?;
-        let mut seed = 11u64;
-        let mut next = |n: i64| {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((seed >> 33) as i64) % n
-        };
+        let mut random = numbers(11);
+        let mut next = |n: u64| random(n) as i64;
         // Several chunks a segment, years from 3000 BCE, one record in three even.
         let mut records = Vec::new();
         for id in 0..10_000i64 {
