@@ -288,7 +288,9 @@ impl SegmentTable {
     /// The words are read first, all of them, and counted after: a sparse match touches
     /// a new cache line of the table per record, and loads with nothing between them are
     /// in flight together, where a load followed by its counting waits for each miss in
-    /// turn (perf: three quarters of counting was that one load).
+    /// turn (perf: three quarters of counting was that one load). Then each group
+    /// counts the block in a loop of its own, its shift, mask and counts held in
+    /// registers (callgrind, the query set: 60 → 37 instructions a record).
     #[inline]
     fn count_in<W: Copy + Into<u64>>(&self, table: &[W], docs: &[DocId], t: &mut Tally) {
         let mut words = [0u64; BLOCK];
@@ -299,9 +301,11 @@ impl SegmentTable {
                 n += 1;
             }
         }
-        for &w in words.get(..n).unwrap_or_default() {
-            for (g, counts) in self.groups.iter().zip(t.groups.iter_mut()) {
-                if let Some(c) = counts.get_mut(((w >> g.shift) & g.mask) as usize) {
+        let words = words.get(..n).unwrap_or_default();
+        for (g, counts) in self.groups.iter().zip(t.groups.iter_mut()) {
+            let (shift, mask) = (g.shift, g.mask);
+            for &w in words {
+                if let Some(c) = counts.get_mut(((w >> shift) & mask) as usize) {
                     *c += 1;
                 }
             }

@@ -18,7 +18,7 @@ use tantivy::{Searcher, Term as TTerm};
 
 use crate::analysis::{Analyzer, is_han};
 use crate::authority_index::AuthorityIndex;
-use crate::band::BandQuery;
+use crate::band::{BandQuery, Cover};
 use crate::document::Scope;
 use crate::query::{FieldRef, Parsed, Term};
 use crate::schema::Fields;
@@ -214,20 +214,46 @@ impl Planner<'_> {
         if !alts.is_empty() {
             unless.push(terms.iter().map(|t| term(self.f.all_zh, t)).collect());
         }
+        let covered = self.covered(text, &terms);
         let mut runs = Vec::new();
         for run in text.split(|c: char| !is_han(c)).filter(|r| !r.is_empty()) {
             let grams = self.an.gram_terms(run);
             runs.push(match scope {
-                None => Box::new(BandQuery::phrase_unless(
-                    self.f.all_zhc,
-                    &grams,
-                    unless.clone(),
-                )?) as Q,
+                None => Box::new(
+                    BandQuery::phrase_unless(self.f.all_zhc, &grams, unless.clone())?
+                        .covered_by(covered.clone()),
+                ) as Q,
                 Some(s) => in_band(self.f.all_zhc, &grams, s, skip)?,
             });
         }
         alts.extend(all(runs));
         any(alts)
+    }
+
+    /// The words of `text` (one run of Chinese characters, cut into `terms`) with their
+    /// characters' terms, which every record holding the word holds too (see
+    /// [`BandQuery::covered_by`]); nothing when the text is more than one run or a word
+    /// is not all Chinese characters.
+    fn covered(&self, text: &str, terms: &[String]) -> Vec<Cover> {
+        if terms.is_empty() || !text.chars().all(is_han) {
+            return Vec::new();
+        }
+        let mut out = Vec::with_capacity(terms.len());
+        for t in terms {
+            if !t.chars().all(is_han) {
+                return Vec::new();
+            }
+            out.push(Cover {
+                word: term(self.f.all_zh, t),
+                within: self
+                    .an
+                    .gram_terms(t)
+                    .iter()
+                    .map(|g| term(self.f.all_zhc, g))
+                    .collect(),
+            });
+        }
+        out
     }
 
     /// A word of one or two characters that jieba keeps whole (`青花`, `瓷`): every

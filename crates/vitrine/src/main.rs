@@ -435,6 +435,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             slowest,
             fts5,
         } => {
+            // Measured as the server runs.
+            alloc::keep_freed_memory();
             let cfg = load(&at, None)?;
             let museum = Museum::open(&cfg).await?;
             let search = museum.search(&cfg).await?;
