@@ -134,7 +134,7 @@ impl BandQuery {
     /// is in exactly as many records as the word, those are the same records, and when
     /// the phrase holds such a term of every word, each of its records holds the
     /// group and is skipped anyway. A Chinese word is then one list, not that list
-    /// and the walk of its pairs' (callgrind: two fifths of `景德镇`).
+    /// and the walk of its pairs' (callgrind: `景德镇` 36 % fewer instructions).
     pub fn covered_by(mut self, covered: Vec<Cover>) -> Self {
         self.covered = covered;
         self
