@@ -19,32 +19,52 @@ async function freePort() {
   });
 }
 
-export async function startMuseum({ images = 0 } = {}) {
-  const data = mkdtempSync(join(tmpdir(), 'vitrine-e2e-'));
-  const port = await freePort();
+/** Starts the binary with `args` and waits until it answers; returns the process and its log. */
+async function spawnReady(args, base) {
   const bin = join(root, 'target/debug/vitrine');
-  const proc = spawn(bin, ['demo', '--data', data, '--listen', `127.0.0.1:${port}`, '--objects', '300', '--seed', '11', '--backfill', '2d', '--images', String(images)], {
+  const proc = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, VITRINE_LOG: 'warn', VITRINE_SIMULATE_EVERY: '2' },
   });
-  let log = '';
-  proc.stdout.on('data', (d) => { log += d; });
-  proc.stderr.on('data', (d) => { log += d; });
-  const base = `http://127.0.0.1:${port}`;
+  const out = { proc, text: '' };
+  proc.stdout.on('data', (d) => { out.text += d; });
+  proc.stderr.on('data', (d) => { out.text += d; });
   for (let i = 0; i < 240; i++) {
-    if (proc.exitCode !== null) throw new Error(`vitrine exited early:\n${log}`);
+    if (proc.exitCode !== null) throw new Error(`vitrine exited early:\n${out.text}`);
     try {
       const r = await fetch(base + '/healthz');
       if (r.ok) break;
     } catch { /* not up yet */ }
     await new Promise((r) => setTimeout(r, 250));
   }
+  return out;
+}
+
+function exited(proc) {
+  return new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.on('exit', r)));
+}
+
+export async function startMuseum({ images = 0 } = {}) {
+  const data = mkdtempSync(join(tmpdir(), 'vitrine-e2e-'));
+  let base = `http://127.0.0.1:${await freePort()}`;
+  let run = await spawnReady(['demo', '--data', data, '--listen', base.slice('http://'.length), '--objects', '300',
+    '--seed', '11', '--backfill', '2d', '--images', String(images)], base);
   return {
-    base,
-    log: () => log,
+    get base() { return base; },
+    log: () => run.text,
+    /** kill -9: the process gets no chance to flush or close anything. */
+    async crash() {
+      run.proc.kill('SIGKILL');
+      await exited(run.proc);
+    },
+    /** Serves the same data again (after a crash), on a fresh port. */
+    async restart() {
+      base = `http://127.0.0.1:${await freePort()}`;
+      run = await spawnReady(['serve', '--data', data, '--listen', base.slice('http://'.length)], base);
+    },
     async stop() {
-      proc.kill('SIGTERM');
-      await new Promise((r) => (proc.exitCode !== null ? r() : proc.on('exit', r)));
+      run.proc.kill('SIGTERM');
+      await exited(run.proc);
       rmSync(data, { recursive: true, force: true });
     },
   };
