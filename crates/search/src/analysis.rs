@@ -5,7 +5,8 @@
 //!   wares, kilns, techniques and places (`dict/museum.txt`), records and queries alike
 //!   in precise mode. A word inside a longer one (缠枝 in 缠枝莲纹) is found through the
 //!   characters and their pairs, which every Chinese text is also indexed as.
-//! - English: words, lower-cased, accents folded, Snowball-stemmed.
+//! - English: words, lower-cased, accents folded, Snowball-stemmed; in the catch-all
+//!   field each also with the word after it (`qing_dynasti`), so a phrase reads pairs.
 //! - Pinyin: each Chinese character becomes its toneless syllable, indexed alone and
 //!   with its neighbour (`qing_hua`), so `qinghua` and `qing hua` reach 青花 as one term.
 //!
@@ -94,6 +95,35 @@ pub trait Sink {
 impl Sink for Vec<Token> {
     fn term(&mut self, text: &str, from: usize, to: usize, position: usize) {
         self.push(token(text.to_owned(), from, to, position));
+    }
+}
+
+/// Passes terms on, and before each one that follows its predecessor directly, the pair
+/// of the two at the predecessor's position (see [`Analyzer::en_paired`]).
+struct Paired<'a, S> {
+    out: &'a mut S,
+    prev: String,
+    /// Position and start offset of the previous term.
+    prev_at: Option<(usize, usize)>,
+    pair: String,
+}
+
+impl<S: Sink> Sink for Paired<'_, S> {
+    fn term(&mut self, text: &str, from: usize, to: usize, position: usize) {
+        // A word dropped as too long leaves a gap: no pair across it.
+        if let Some((p, f)) = self.prev_at
+            && p + 1 == position
+        {
+            self.pair.clear();
+            self.pair.push_str(&self.prev);
+            self.pair.push(PAIR_JOIN);
+            self.pair.push_str(text);
+            self.out.term(&self.pair, f, to, p);
+        }
+        self.out.term(text, from, to, position);
+        self.prev.clear();
+        self.prev.push_str(text);
+        self.prev_at = Some((position, from));
     }
 }
 
@@ -229,7 +259,7 @@ impl Analyzer {
             if let Some(&(_, next_to, Some(next))) = chars.peek() {
                 pair.clear();
                 pair.push_str(s);
-                pair.push(PINYIN_JOIN);
+                pair.push(PAIR_JOIN);
                 pair.push_str(next);
                 out.term(&pair, from, next_to, *pos);
             }
@@ -238,16 +268,31 @@ impl Analyzer {
         *pos += VALUE_GAP;
     }
 
-    /// How typed syllables are looked up in the pinyin fields: one as itself, more as
-    /// their neighbouring pairs in order (see [`Analyzer::pinyin_terms`]).
-    pub fn pinyin_grams(syllables: &[String]) -> Vec<String> {
-        match syllables {
+    /// How typed syllables or English words are looked up where their pairs are indexed
+    /// (the pinyin fields, English in the catch-all field): one as itself, more as their
+    /// neighbouring pairs in order (see [`Analyzer::pinyin_terms`], [`Analyzer::en_paired`]).
+    pub fn pair_terms(words: &[String]) -> Vec<String> {
+        match words {
             [one] => vec![one.clone()],
             many => many
                 .windows(2)
-                .map(|w| format!("{}{PINYIN_JOIN}{}", w[0], w[1]))
+                .map(|w| format!("{}{PAIR_JOIN}{}", w[0], w[1]))
                 .collect(),
         }
+    }
+
+    /// English as the catch-all field indexes it: each word, and at its position the pair
+    /// it starts with the next word of the same text (`qing_dynasti`). A phrase of two
+    /// words is then one term, and a longer one a phrase of pairs: `"Qing dynasty"` read
+    /// the positions of every record holding both words, most of the collection.
+    pub fn en_paired(&self, text: &str, out: &mut impl Sink, pos: &mut usize) {
+        let mut paired = Paired {
+            out,
+            prev: String::new(),
+            prev_at: None,
+            pair: String::new(),
+        };
+        self.en(text, &mut paired, pos);
     }
 
     /// Chinese characters and overlapping pairs of them (青花瓶 → 青 青花 花 花瓶 瓶), a
@@ -351,8 +396,9 @@ impl Analyzer {
 /// band as one character ([`band_mark`]): the record's texts are one value, so the
 /// tokenizer places each at its band's positions (see `band`).
 pub const ENTRY: char = '\u{1E}';
-/// Joins two syllables of an indexed pinyin pair (`qing_hua`); never in a syllable.
-const PINYIN_JOIN: char = '_';
+/// Joins the two syllables or English words of an indexed pair (`qing_hua`,
+/// `qing_dynasti`); never in a syllable or an English term (words are letters and digits).
+const PAIR_JOIN: char = '_';
 /// Position of a value's first token in fields of several values: tantivy leaves one
 /// position between values, this keeps phrases from spanning two.
 const FIRST_POSITION: usize = 8;
@@ -476,7 +522,7 @@ impl Tokenizer for VtTokenizer {
         t.shift = 0;
         if !self.banded {
             let mut pos = FIRST_POSITION;
-            analyse(&self.an, self.kind, text, t, &mut pos);
+            analyse(&self.an, self.kind, false, text, t, &mut pos);
         } else {
             // Where the next text of each band goes, from the band's start.
             let mut next = [0usize; Scope::BANDS.len()];
@@ -498,7 +544,7 @@ impl Tokenizer for VtTokenizer {
                 // query on its end would miss it.
                 let base = band_start(n) as usize;
                 let mut pos = base + next[n];
-                analyse(&self.an, self.kind, body, t, &mut pos);
+                analyse(&self.an, self.kind, true, body, t, &mut pos);
                 next[n] = pos - base;
             }
             // The index takes a field's terms in position order; texts come grouped by
@@ -515,12 +561,14 @@ impl Tokenizer for VtTokenizer {
 }
 
 /// The index's analysis of a text: Chinese text comes already folded to simplified (the
-/// document folds each text once for all its fields, see `document`).
-fn analyse(an: &Analyzer, kind: Kind, text: &str, out: &mut Terms, pos: &mut usize) {
+/// document folds each text once for all its fields, see `document`); English in a
+/// banded (catch-all) field comes with its pairs, where phrases are searched.
+fn analyse(an: &Analyzer, kind: Kind, banded: bool, text: &str, out: &mut Terms, pos: &mut usize) {
     match kind {
         Kind::Zh => an.zh_simplified(text, out, pos),
         Kind::Chars => an.char_grams_simplified(text, out, pos),
         Kind::Pinyin => an.pinyin_terms_simplified(text, out, pos),
+        Kind::En if banded => an.en_paired(text, out, pos),
         Kind::En => an.en(text, out, pos),
     }
 }
@@ -642,13 +690,68 @@ mod tests {
             ]
         );
         let typed = a.split_pinyin("jingdezhen").unwrap();
-        assert_eq!(Analyzer::pinyin_grams(&typed), vec!["jing_de", "de_zhen"]);
+        assert_eq!(Analyzer::pair_terms(&typed), vec!["jing_de", "de_zhen"]);
     }
 }
 
 #[cfg(test)]
 mod tokenizer_tests {
     use super::*;
+
+    fn terms(t: &mut VtTokenizer, text: &str) -> Vec<(String, usize)> {
+        let mut s = t.token_stream(text);
+        let mut got = Vec::new();
+        while s.advance() {
+            got.push((s.token().text.clone(), s.token().position));
+        }
+        got
+    }
+
+    #[test]
+    fn english_in_the_catch_all_field_comes_with_its_pairs() {
+        let an = Arc::new(Analyzer::new());
+        let kind = Kind::En;
+        let mut banded = VtTokenizer {
+            an: an.clone(),
+            kind,
+            banded: true,
+            terms: Terms::default(),
+        };
+        let text = format!(
+            "{ENTRY}{}Blue and white{ENTRY}{}Qing dynasty",
+            band_mark(0),
+            band_mark(0)
+        );
+        let at = |t: &str, p: usize| (t.to_owned(), p);
+        let second = 3 + VALUE_GAP;
+        assert_eq!(
+            terms(&mut banded, &text),
+            vec![
+                at("blue", 0),
+                at("blue_and", 0),
+                at("and", 1),
+                at("and_white", 1),
+                at("white", 2),
+                // No pair across two texts ("white_qing").
+                at("qing", second),
+                at("qing_dynasti", second),
+                at("dynasti", second + 1),
+            ]
+        );
+        // Elsewhere (titles, suggestions) words alone; a query's phrase is its pairs.
+        let mut plain = VtTokenizer {
+            an,
+            kind,
+            banded: false,
+            terms: Terms::default(),
+        };
+        let words: Vec<String> = terms(&mut plain, "Qing dynasty")
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(words, vec!["qing", "dynasti"]);
+        assert_eq!(Analyzer::pair_terms(&words), vec!["qing_dynasti"]);
+    }
 
     #[test]
     fn banded_tokenizers_place_each_text_in_its_band() {

@@ -305,14 +305,17 @@ impl Planner<'_> {
         skip: &[Vec<TTerm>],
     ) -> Option<Q> {
         let terms = self.an.en_terms(text);
+        // The catch-all field holds each word with the pair it starts (see
+        // `Analyzer::en_paired`): a phrase is its pairs, two words one term.
+        let pairs = Analyzer::pair_terms(&terms);
         if let Some(s) = scope {
-            return in_band(self.f.all_en, &terms, s, skip);
+            return in_band(self.f.all_en, &pairs, s, skip);
         }
         let field = self.f.all_en;
         if is_phrase || terms.len() > 1 {
-            let mut alts = vec![match terms.len() {
-                1 => phrase(field, &terms)?,
-                _ => Box::new(BandQuery::phrase_unless(field, &terms, skip.to_vec())?) as Q,
+            let mut alts = vec![match pairs.len() {
+                1 => phrase(field, &pairs)?,
+                _ => Box::new(BandQuery::phrase_unless(field, &pairs, skip.to_vec())?) as Q,
             }];
             if self.secret {
                 alts.extend(phrase(self.f.secret_en, &terms));
@@ -349,7 +352,7 @@ impl Planner<'_> {
             syllables.extend(self.an.split_pinyin(w)?);
         }
         let n = syllables.len();
-        let grams = Analyzer::pinyin_grams(&syllables);
+        let grams = Analyzer::pair_terms(&syllables);
         let q = match scope {
             Some(Scope::Title) => phrase(self.f.title_py, &grams)?,
             Some(s) => in_band(self.f.all_py, &grams, s, skip)?,
@@ -372,7 +375,7 @@ impl Planner<'_> {
     /// Whether a Latin word splits into pinyin syllables that this index holds.
     fn known_pinyin(&self, word: &str) -> bool {
         self.an.split_pinyin(word).is_some_and(|s| {
-            Analyzer::pinyin_grams(&s).first().is_some_and(|g| {
+            Analyzer::pair_terms(&s).first().is_some_and(|g| {
                 [self.f.all_py, self.f.title_py]
                     .iter()
                     .any(|&f| self.searcher.doc_freq(&term(f, g)).unwrap_or(0) > 0)
@@ -476,7 +479,7 @@ impl Planner<'_> {
         let mut run: Vec<String> = Vec::new();
         let flush = |run: &mut Vec<String>, out: &mut Vec<Q>| {
             if run.len() > 1
-                && let Some(q) = self.pinyin_anywhere(&Analyzer::pinyin_grams(run), 1.0)
+                && let Some(q) = self.pinyin_anywhere(&Analyzer::pair_terms(run), 1.0)
             {
                 out.push(boost(q, 3.0));
             }

@@ -311,6 +311,12 @@ async fn finds_by_chinese_pinyin_english_traditional_and_number() {
             // analysis, a place with the places inside it.
             ("baishi", vec![m.painting]),
             ("\"Ming dynasty\"", vec![m.vase]),
+            // Two words are one indexed pair, found only within one text: the title
+            // ends with "vase", the description starts with "A".
+            ("\"meiping vase\"", vec![m.vase]),
+            ("\"famille rose bowl\"", vec![m.bowl]),
+            ("\"vase a\"", vec![]),
+            ("\"vase meiping\"", vec![]),
             ("period:qianlong", vec![m.bowl]),
             ("maker:ming", vec![]),
             ("foshan guangdong", vec![m.bowl]),
