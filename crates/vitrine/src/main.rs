@@ -424,6 +424,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Media { action } => media_cli::run(action).await,
         Command::Reindex { at } => {
+            alloc::keep_freed_memory();
             let cfg = load(&at, None)?;
             let museum = Museum::open(&cfg).await?;
             reindex(museum, &cfg).await
