@@ -283,8 +283,9 @@ impl Analyzer {
 
     /// English as the catch-all field indexes it: each word, and at its position the pair
     /// it starts with the next word of the same text (`qing_dynasti`). A phrase of two
-    /// words is then one term, and a longer one a phrase of pairs: `"Qing dynasty"` read
-    /// the positions of every record holding both words, most of the collection.
+    /// words is then one term, and a longer one a phrase of pairs (a phrase of words read
+    /// the positions of every record holding them all: for `"Qing dynasty"`, most of the
+    /// collection).
     pub fn en_paired(&self, text: &str, out: &mut impl Sink, pos: &mut usize) {
         let mut paired = Paired {
             out,
