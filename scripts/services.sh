@@ -6,9 +6,18 @@
 set -euo pipefail
 
 apt_install() {
-  if [ "$(id -u)" != 0 ]; then echo "need root to apt-get install $*" >&2; return 1; fi
-  if [ -z "${VITRINE_APT_UPDATED:-}" ]; then apt-get update -qq; export VITRINE_APT_UPDATED=1; fi
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  local sudo=()
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null; then sudo=(sudo); else
+      echo "need root (or sudo) to install Debian packages: apt-get install $*" >&2; return 1
+    fi
+  fi
+  if ! command -v apt-get >/dev/null; then
+    echo "no apt-get here: install $* with this system's package manager" >&2; return 1
+  fi
+  echo "installing Debian packages: $*" >&2
+  if [ -z "${VITRINE_APT_UPDATED:-}" ]; then "${sudo[@]}" apt-get update -qq; export VITRINE_APT_UPDATED=1; fi
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }

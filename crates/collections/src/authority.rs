@@ -10,7 +10,7 @@ use uuid::Uuid;
 use vitrine_kernel::error::Problems;
 use vitrine_kernel::{Error, LangText};
 
-use crate::model::code_enum;
+use crate::code::code_enum;
 
 code_enum! {
     /// Which list an authority belongs to.
@@ -23,6 +23,32 @@ code_enum! {
         Term = "term",
         /// The museum's own spaces (restricted: storage locations are never public).
         Location = "location",
+    }
+}
+
+impl Kind {
+    /// Every kind with the plural its URLs use (`/api/v1/people`, `/staff/places`).
+    pub const SEGMENTS: [(&'static str, Kind); 4] = [
+        ("people", Kind::Agent),
+        ("places", Kind::Place),
+        ("terms", Kind::Term),
+        ("locations", Kind::Location),
+    ];
+
+    /// The kind a URL's plural names.
+    pub fn from_segment(segment: &str) -> Option<Kind> {
+        Kind::SEGMENTS
+            .iter()
+            .find(|(s, _)| *s == segment)
+            .map(|(_, k)| *k)
+    }
+
+    /// The plural URLs use for this kind.
+    pub fn segment(self) -> &'static str {
+        Kind::SEGMENTS
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("terms", |(s, _)| *s)
     }
 }
 

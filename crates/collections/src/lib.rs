@@ -5,6 +5,7 @@
 //! validates, and writes each change in one transaction with its audit row and event.
 
 pub mod authority;
+mod code;
 pub mod feed;
 mod labels;
 pub mod model;

@@ -14,24 +14,7 @@ pub const MAX_YEAR: i32 = 2100;
 /// Earliest year (geological ages of specimens belong in `period` terms, not here).
 pub const MIN_YEAR: i32 = -1_000_000_000;
 
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-        pub enum $name { $($(#[$vm])* #[serde(rename = $s)] $v),+ }
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$v),+];
-            /// The stored code.
-            pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),+ } }
-            /// Parses a stored code.
-            pub fn parse(s: &str) -> Option<Self> { Self::ALL.iter().copied().find(|v| v.as_str() == s) }
-            /// Every code, for a message that lists the choices (`history, fine_arts, ...`).
-            pub fn choices() -> String { Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ") }
-        }
-    };
-}
-pub(crate) use code_enum;
+use crate::code::code_enum;
 
 code_enum! {
     /// The three curatorial departments; sub-collections are `collection` terms.

@@ -70,25 +70,6 @@ fn stale_or_missing(current: Option<i64>, what: &'static str) -> Error {
     }
 }
 
-/// The audit record of one change: the stored representation before and after.
-fn change(
-    entity_type: &'static str,
-    entity_id: Uuid,
-    action: Action,
-    version: i64,
-    before: Option<&impl serde::Serialize>,
-    after: Option<&impl serde::Serialize>,
-) -> Result<Change> {
-    Ok(Change {
-        entity_type,
-        entity_id,
-        action,
-        version,
-        before: before.map(serde_json::to_value).transpose()?,
-        after: after.map(serde_json::to_value).transpose()?,
-    })
-}
-
 /// Names the row of a bulk import in each field error (`[12].title`).
 fn in_row(i: usize, e: Error) -> Error {
     match e {
@@ -217,7 +198,7 @@ impl Collections {
         let txn = self.db.begin_write().await?;
         self.check_references(&*txn, &input).await?;
         store::insert_objects(&*txn, &[(id, &input)]).await?;
-        let entry = change(
+        let entry = Change::new(
             OBJECT,
             id,
             Action::Created,
@@ -272,7 +253,7 @@ impl Collections {
         let changes = rows
             .iter()
             .map(|(id, input)| {
-                change(
+                Change::new(
                     OBJECT,
                     *id,
                     Action::Created,
@@ -370,7 +351,7 @@ impl Collections {
         self.check_references(self.db.conn(), &input).await?;
         let id = current.id;
         let now = chrono::Utc::now();
-        let entry = change(
+        let entry = Change::new(
             OBJECT,
             id,
             Action::Updated,
@@ -451,7 +432,7 @@ impl Collections {
                 current: current.version,
             });
         }
-        let entry = change(
+        let entry = Change::new(
             OBJECT,
             id,
             Action::Deleted,
@@ -609,7 +590,7 @@ impl Collections {
         let txn = self.db.begin_write().await?;
         self.check_parent(&*txn, kind, Some(id), &input).await?;
         store::insert_authorities(&*txn, &[(id, kind, &input)]).await?;
-        let entry = change(
+        let entry = Change::new(
             kind.as_str(),
             id,
             Action::Created,
@@ -641,7 +622,7 @@ impl Collections {
         let changes = rows
             .iter()
             .map(|(id, k, a)| {
-                change(
+                Change::new(
                     k.as_str(),
                     *id,
                     Action::Created,
@@ -692,7 +673,7 @@ impl Collections {
                 "authority",
             ));
         }
-        let entry = change(
+        let entry = Change::new(
             kind.as_str(),
             id,
             Action::Updated,
@@ -730,7 +711,7 @@ impl Collections {
                 current: current.version,
             });
         }
-        let entry = change(
+        let entry = Change::new(
             kind.as_str(),
             id,
             Action::Deleted,

@@ -46,26 +46,6 @@ CREATE TABLE env_series (
     metric TEXT NOT NULL,
     UNIQUE (sensor_id, metric)
 );
-CREATE TABLE env_wal (
-    id {serial_pk},
-    n_values BIGINT NOT NULL,
-    payload {bytes} NOT NULL
-);
-CREATE TABLE env_days (
-    series_id BIGINT NOT NULL,
-    day BIGINT NOT NULL,
-    n BIGINT NOT NULL,
-    vmin DOUBLE PRECISION NOT NULL,
-    vmax DOUBLE PRECISION NOT NULL,
-    vsum DOUBLE PRECISION NOT NULL,
-    integral DOUBLE PRECISION NOT NULL,
-    covered_ms BIGINT NOT NULL,
-    first_ms BIGINT NOT NULL,
-    last_ms BIGINT NOT NULL,
-    points {bytes} NULL,
-    hours {bytes} NOT NULL,
-    PRIMARY KEY (series_id, day)
-);
 CREATE TABLE env_ingest_tokens (
     id {uuid} PRIMARY KEY,
     name TEXT NOT NULL,

@@ -2,11 +2,9 @@
 //! outbox), the evaluation after every batch of readings, and the commands it publishes to
 //! actuators over MQTT — each one logged with why it was sent.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use sea_orm::ConnectionTrait;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -32,31 +30,11 @@ fn hour() -> u32 {
     60
 }
 
+/// The audit log's name of a control rule.
+const RULE: &str = "control_rule";
+
 fn not_found() -> Error {
     Error::NotFound { what: "rule" }
-}
-
-async fn record(
-    txn: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    action: Action,
-    version: i64,
-    after: Option<serde_json::Value>,
-) -> Result<()> {
-    audit::record(
-        txn,
-        actor,
-        Change {
-            entity_type: "control_rule",
-            entity_id: id,
-            action,
-            version,
-            before: None,
-            after,
-        },
-    )
-    .await
 }
 
 impl Conservation {
@@ -84,15 +62,7 @@ impl Conservation {
         let now = Utc::now();
         let txn = self.db.begin_write().await?;
         store::insert_rule(&*txn, id, &input, now).await?;
-        record(
-            &*txn,
-            actor,
-            id,
-            Action::Created,
-            1,
-            serde_json::to_value(&input).ok(),
-        )
-        .await?;
+        audit::record(&*txn, actor, Change::created(RULE, id, 1, &input)?).await?;
         txn.commit().await?;
         Ok(id)
     }
@@ -119,15 +89,8 @@ impl Conservation {
             });
         }
         store::update_rule(&*txn, id, expected_version + 1, &input).await?;
-        record(
-            &*txn,
-            actor,
-            id,
-            Action::Updated,
-            expected_version + 1,
-            serde_json::to_value(&input).ok(),
-        )
-        .await?;
+        let change = Change::updated(RULE, id, expected_version + 1, None::<&()>, &input)?;
+        audit::record(&*txn, actor, change).await?;
         txn.commit().await?;
         Ok(expected_version + 1)
     }
@@ -141,7 +104,15 @@ impl Conservation {
             .pop()
             .ok_or_else(not_found)?;
         store::delete_rule(&*txn, id).await?;
-        record(&*txn, actor, id, Action::Deleted, before.version, None).await?;
+        let change = Change::new(
+            RULE,
+            id,
+            Action::Deleted,
+            before.version,
+            None::<&()>,
+            None::<&()>,
+        )?;
+        audit::record(&*txn, actor, change).await?;
         txn.commit().await
     }
 
@@ -171,7 +142,8 @@ impl Conservation {
             .map(|_| Utc::now() + chrono::Duration::minutes(i64::from(input.minutes)));
         store::save_rule_state(&*txn, &r).await?;
         let after = serde_json::json!({"override": input.state, "until": r.override_until});
-        record(&*txn, actor, id, Action::Updated, r.version, Some(after)).await?;
+        let change = Change::updated(RULE, id, r.version, None::<&()>, &after)?;
+        audit::record(&*txn, actor, change).await?;
         txn.commit().await?;
         self.evaluate_rules(Utc::now().timestamp_millis()).await?;
         self.get_rule(actor, id).await
@@ -319,6 +291,3 @@ impl Conservation {
         })
     }
 }
-
-/// Shared slot for the MQTT client commands go out on.
-pub type Publisher = Arc<std::sync::RwLock<Option<rumqttc::AsyncClient>>>;

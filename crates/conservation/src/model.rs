@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use vitrine_kernel::error::Problems;
-use vitrine_kernel::{Error, LangText, Result};
+use vitrine_kernel::{LangText, Result};
 
 use crate::metric;
 
@@ -223,24 +223,7 @@ pub struct Calibration {
     pub data: CalibrationInput,
 }
 
-/// Allowed range of one metric.
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Range {
-    /// Lowest acceptable value.
-    #[serde(default)]
-    pub min: Option<f64>,
-    /// Highest acceptable value.
-    #[serde(default)]
-    pub max: Option<f64>,
-}
-
-impl Range {
-    /// Whether a value is inside.
-    pub fn contains(&self, v: f64) -> bool {
-        self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
-    }
-}
+pub use crate::profiles::Range;
 
 /// A space's target environment: a named profile, optionally overridden per metric.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -311,29 +294,10 @@ impl TargetInput {
     }
 }
 
-/// Parses an RFC 3339 time or milliseconds since 1970, for `from`/`to` parameters.
-pub fn parse_time(field: &str, s: &str) -> Result<i64> {
-    if let Ok(ms) = s.parse::<i64>() {
-        return Ok(ms);
-    }
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.timestamp_millis())
-        .map_err(|_| {
-            Error::InvalidParameters(vec![vitrine_kernel::FieldError::new(
-                field,
-                "invalid_time",
-                format!("`{s}` is neither an RFC 3339 time (2026-11-25T08:00:00Z) nor milliseconds since 1970"),
-            )])
-        })
-}
-
-/// Milliseconds to a UTC time (clamped to chrono's range).
-pub fn ms_time(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or_default()
-}
+pub use vitrine_kernel::time::ms_time;
 
 /// A gateway's ingest token (the secret is shown once, when made).
-#[derive(Clone, Debug, Serialize, ToSchema)]
+#[derive(Clone, Debug, Serialize, ToSchema, sea_orm::FromQueryResult)]
 pub struct IngestToken {
     /// Id.
     pub id: Uuid,

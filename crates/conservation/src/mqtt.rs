@@ -11,10 +11,11 @@ use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, Publish, QoS};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use crate::Path;
 use crate::ingest::{
     IngestReport, JsonBatch, JsonReading, Precision, parse_json, parse_line_protocol,
 };
-use crate::service::{Conservation, Path};
+use crate::service::Conservation;
 
 /// Where to subscribe.
 #[derive(Clone, Debug)]

@@ -2,7 +2,27 @@
 //! practice (see ../shared/specs/conservation.md: ASHRAE classes, CIE 157 light categories,
 //! Bizot); a museum overrides any range per space.
 
-use crate::model::Range;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Allowed range of one metric.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    /// Lowest acceptable value.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Highest acceptable value.
+    #[serde(default)]
+    pub max: Option<f64>,
+}
+
+impl Range {
+    /// Whether a value is inside.
+    pub fn contains(&self, v: f64) -> bool {
+        self.min.is_none_or(|m| v >= m) && self.max.is_none_or(|m| v <= m)
+    }
+}
 
 /// A named target.
 #[derive(Clone, Copy, Debug)]

@@ -6,7 +6,7 @@
 
 use std::f64::consts::TAU;
 
-use crate::rollup::{DAY_MS, HOUR_MS};
+use vitrine_timeseries::{DAY_MS, HOUR_MS};
 
 /// What kind of space a simulated sensor measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

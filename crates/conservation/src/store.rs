@@ -2,7 +2,7 @@
 //! ingest tokens.
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use uuid::Uuid;
 use vitrine_kernel::Result;
 use vitrine_kernel::migrate::Migration;
@@ -11,7 +11,7 @@ use crate::model::{
     Calibration, CalibrationInput, Placement, SensorInput, SensorStatus, TargetInput, ms_time,
 };
 use crate::rules::{Command, Op, Rule, RuleInput, State};
-use vitrine_kernel::sql::stmt;
+use vitrine_kernel::sql::{fetch_all, fetch_one, stmt};
 
 /// This domain's schema steps.
 pub const MIGRATIONS: &[Migration] = &[
@@ -38,53 +38,59 @@ pub struct SensorRow {
 const SENSOR_COLS: &str =
     "id, code, model, metrics, interval_s, status, space_hint, notes, version";
 
-fn sensor_row(r: &QueryResult) -> Result<SensorRow> {
-    let metrics: serde_json::Value = r.try_get("", "metrics")?;
-    let status = SensorStatus::parse(&r.try_get::<String>("", "status")?);
-    Ok(SensorRow {
-        id: r.try_get("", "id")?,
-        status,
-        space_hint: r.try_get("", "space_hint")?,
-        version: r.try_get("", "version")?,
-        data: SensorInput {
-            code: r.try_get("", "code")?,
-            model: r.try_get("", "model")?,
-            metrics: serde_json::from_value(metrics).unwrap_or_default(),
-            interval_s: r.try_get::<i64>("", "interval_s")?.clamp(1, 86_400) as u32,
-            notes: r.try_get("", "notes")?,
-            retired: status == SensorStatus::Retired,
-        },
-    })
+/// A row of `env_sensors` as stored.
+#[derive(FromQueryResult)]
+struct SensorRecord {
+    id: Uuid,
+    code: String,
+    model: String,
+    metrics: serde_json::Value,
+    interval_s: i64,
+    status: String,
+    space_hint: String,
+    notes: String,
+    version: i64,
+}
+
+impl From<SensorRecord> for SensorRow {
+    fn from(r: SensorRecord) -> Self {
+        let status = SensorStatus::parse(&r.status);
+        SensorRow {
+            id: r.id,
+            status,
+            space_hint: r.space_hint,
+            version: r.version,
+            data: SensorInput {
+                code: r.code,
+                model: r.model,
+                metrics: serde_json::from_value(r.metrics).unwrap_or_default(),
+                interval_s: r.interval_s.clamp(1, 86_400) as u32,
+                notes: r.notes,
+                retired: status == SensorStatus::Retired,
+            },
+        }
+    }
 }
 
 /// Every sensor, by code.
 pub async fn sensors(c: &impl ConnectionTrait) -> Result<Vec<SensorRow>> {
     let sql = format!("SELECT {SENSOR_COLS} FROM env_sensors ORDER BY code");
-    c.query_all_raw(stmt(c.get_database_backend(), &sql, vec![]))
-        .await?
-        .iter()
-        .map(sensor_row)
-        .collect()
+    let rows: Vec<SensorRecord> = fetch_all(c, &sql, vec![]).await?;
+    Ok(rows.into_iter().map(SensorRow::from).collect())
 }
 
 /// One sensor.
 pub async fn sensor(c: &impl ConnectionTrait, id: Uuid) -> Result<Option<SensorRow>> {
     let sql = format!("SELECT {SENSOR_COLS} FROM env_sensors WHERE id = ?");
-    c.query_one_raw(stmt(c.get_database_backend(), &sql, vec![id.into()]))
-        .await?
-        .as_ref()
-        .map(sensor_row)
-        .transpose()
+    let row: Option<SensorRecord> = fetch_one(c, &sql, vec![id.into()]).await?;
+    Ok(row.map(SensorRow::from))
 }
 
 /// One sensor by code.
 pub async fn sensor_by_code(c: &impl ConnectionTrait, code: &str) -> Result<Option<SensorRow>> {
     let sql = format!("SELECT {SENSOR_COLS} FROM env_sensors WHERE code = ?");
-    c.query_one_raw(stmt(c.get_database_backend(), &sql, vec![code.into()]))
-        .await?
-        .as_ref()
-        .map(sensor_row)
-        .transpose()
+    let row: Option<SensorRecord> = fetch_one(c, &sql, vec![code.into()]).await?;
+    Ok(row.map(SensorRow::from))
 }
 
 /// Inserts a sensor; false when the code is taken.
@@ -141,16 +147,29 @@ pub async fn update_sensor(
     Ok(res.rows_affected() == 1)
 }
 
-fn placement_row(r: &QueryResult) -> Result<Placement> {
-    Ok(Placement {
-        id: r.try_get("", "id")?,
-        sensor_id: r.try_get("", "sensor_id")?,
-        location_id: r.try_get("", "location_id")?,
-        location_label: None,
-        from: ms_time(r.try_get("", "from_ms")?),
-        to: r.try_get::<Option<i64>>("", "to_ms")?.map(ms_time),
-        note: r.try_get("", "note")?,
-    })
+/// A row of `env_placements` as stored.
+#[derive(FromQueryResult)]
+struct PlacementRecord {
+    id: Uuid,
+    sensor_id: Uuid,
+    location_id: Uuid,
+    from_ms: i64,
+    to_ms: Option<i64>,
+    note: String,
+}
+
+impl From<PlacementRecord> for Placement {
+    fn from(r: PlacementRecord) -> Self {
+        Placement {
+            id: r.id,
+            sensor_id: r.sensor_id,
+            location_id: r.location_id,
+            location_label: None,
+            from: ms_time(r.from_ms),
+            to: r.to_ms.map(ms_time),
+            note: r.note,
+        }
+    }
 }
 
 /// Every placement, oldest first (optionally of one sensor or one location).
@@ -172,11 +191,8 @@ pub async fn placements(
         values.push(l.into());
     }
     sql.push_str(" ORDER BY from_ms, id");
-    c.query_all_raw(stmt(c.get_database_backend(), &sql, values))
-        .await?
-        .iter()
-        .map(placement_row)
-        .collect()
+    let rows: Vec<PlacementRecord> = fetch_all(c, &sql, values).await?;
+    Ok(rows.into_iter().map(Placement::from).collect())
 }
 
 /// Ends a sensor's open placement at `at`, and opens one in `location` from `at`.
@@ -204,6 +220,19 @@ pub async fn move_sensor(
     Ok(id)
 }
 
+/// A row of `env_calibrations` as stored.
+#[derive(FromQueryResult)]
+struct CalibrationRecord {
+    id: Uuid,
+    sensor_id: Uuid,
+    metric: String,
+    cal_offset: f64,
+    cal_scale: f64,
+    valid_from_ms: i64,
+    note: String,
+    created_by: String,
+}
+
 /// Every calibration, oldest first.
 pub async fn calibrations(
     c: &impl ConnectionTrait,
@@ -216,26 +245,24 @@ pub async fn calibrations(
         values.push(s.into());
     }
     sql.push_str(" ORDER BY valid_from_ms, id");
-    c.query_all_raw(stmt(c.get_database_backend(), &sql, values))
-        .await?
-        .iter()
+    let rows: Vec<CalibrationRecord> = fetch_all(c, &sql, values).await?;
+    Ok(rows
+        .into_iter()
         .map(|r| {
-            Ok((
-                r.try_get("", "sensor_id")?,
-                Calibration {
-                    id: r.try_get("", "id")?,
-                    created_by: r.try_get("", "created_by")?,
-                    data: CalibrationInput {
-                        metric: r.try_get("", "metric")?,
-                        offset: r.try_get("", "cal_offset")?,
-                        scale: r.try_get("", "cal_scale")?,
-                        valid_from: Some(ms_time(r.try_get("", "valid_from_ms")?)),
-                        note: r.try_get("", "note")?,
-                    },
+            let cal = Calibration {
+                id: r.id,
+                created_by: r.created_by,
+                data: CalibrationInput {
+                    metric: r.metric,
+                    offset: r.cal_offset,
+                    scale: r.cal_scale,
+                    valid_from: Some(ms_time(r.valid_from_ms)),
+                    note: r.note,
                 },
-            ))
+            };
+            (r.sensor_id, cal)
         })
-        .collect()
+        .collect())
 }
 
 /// Adds a calibration.
@@ -271,67 +298,67 @@ pub async fn insert_calibration(
 
 /// Every space's target: `(location, target, version)`.
 pub async fn targets(c: &impl ConnectionTrait) -> Result<Vec<(Uuid, TargetInput, i64)>> {
-    c.query_all_raw(stmt(
-        c.get_database_backend(),
-        "SELECT location_id, profile, ranges, version FROM env_targets",
-        vec![],
-    ))
-    .await?
-    .iter()
-    .map(|r| {
-        let ranges: serde_json::Value = r.try_get("", "ranges")?;
-        Ok((
-            r.try_get("", "location_id")?,
-            TargetInput {
-                profile: r.try_get("", "profile")?,
-                ranges: serde_json::from_value(ranges).unwrap_or_default(),
-            },
-            r.try_get("", "version")?,
-        ))
-    })
-    .collect()
+    /// A row of `env_targets` as stored.
+    #[derive(FromQueryResult)]
+    struct TargetRecord {
+        location_id: Uuid,
+        profile: String,
+        ranges: serde_json::Value,
+        version: i64,
+    }
+    let sql = "SELECT location_id, profile, ranges, version FROM env_targets";
+    let rows: Vec<TargetRecord> = fetch_all(c, sql, vec![]).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let t = TargetInput {
+                profile: r.profile,
+                ranges: serde_json::from_value(r.ranges).unwrap_or_default(),
+            };
+            (r.location_id, t, r.version)
+        })
+        .collect())
+}
+
+/// One number a statement returns (a version, an id).
+#[derive(FromQueryResult)]
+struct Number {
+    n: i64,
 }
 
 /// Sets a space's target; returns its new version.
 pub async fn put_target(c: &impl ConnectionTrait, location: Uuid, t: &TargetInput) -> Result<i64> {
-    let b = c.get_database_backend();
-    let row = c
-        .query_one_raw(stmt(
-            b,
-            "INSERT INTO env_targets (location_id, profile, ranges, version, updated_at) VALUES (?, ?, ?, 1, ?) \
-             ON CONFLICT (location_id) DO UPDATE SET profile = excluded.profile, ranges = excluded.ranges, \
-             version = env_targets.version + 1, updated_at = excluded.updated_at RETURNING version",
-            vec![
-                location.into(),
-                t.profile.clone().into(),
-                serde_json::json!(t.ranges).into(),
-                Utc::now().into(),
-            ],
-        ))
-        .await?;
-    Ok(row
-        .map(|r| r.try_get("", "version"))
-        .transpose()?
-        .unwrap_or(1))
+    let row: Option<Number> = fetch_one(
+        c,
+        "INSERT INTO env_targets (location_id, profile, ranges, version, updated_at) VALUES (?, ?, ?, 1, ?) \
+         ON CONFLICT (location_id) DO UPDATE SET profile = excluded.profile, ranges = excluded.ranges, \
+         version = env_targets.version + 1, updated_at = excluded.updated_at RETURNING version AS n",
+        vec![
+            location.into(),
+            t.profile.clone().into(),
+            serde_json::json!(t.ranges).into(),
+            Utc::now().into(),
+        ],
+    )
+    .await?;
+    Ok(row.map_or(1, |r| r.n))
 }
 
 /// Every series: `(id, sensor, metric)`.
 pub async fn series(c: &impl ConnectionTrait) -> Result<Vec<(i64, Uuid, String)>> {
-    c.query_all_raw(stmt(
-        c.get_database_backend(),
-        "SELECT id, sensor_id, metric FROM env_series",
-        vec![],
-    ))
-    .await?
-    .iter()
-    .map(|r| {
-        Ok((
-            r.try_get("", "id")?,
-            r.try_get("", "sensor_id")?,
-            r.try_get("", "metric")?,
-        ))
-    })
-    .collect()
+    /// A row of `env_series`.
+    #[derive(FromQueryResult)]
+    struct SeriesRecord {
+        id: i64,
+        sensor_id: Uuid,
+        metric: String,
+    }
+    let sql = "SELECT id, sensor_id, metric FROM env_series";
+    let rows: Vec<SeriesRecord> = fetch_all(c, sql, vec![]).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.sensor_id, r.metric))
+        .collect())
 }
 
 /// Makes sure a series exists; returns its id.
@@ -343,27 +370,27 @@ pub async fn ensure_series(c: &impl ConnectionTrait, sensor: Uuid, metric: &str)
         vec![sensor.into(), metric.into()],
     ))
     .await?;
-    let row = c
-        .query_one_raw(stmt(
-            b,
-            "SELECT id FROM env_series WHERE sensor_id = ? AND metric = ?",
-            vec![sensor.into(), metric.into()],
-        ))
-        .await?
-        .ok_or_else(|| vitrine_kernel::Error::Internal("series vanished".into()))?;
-    Ok(row.try_get("", "id")?)
+    let row: Option<Number> = fetch_one(
+        c,
+        "SELECT id AS n FROM env_series WHERE sensor_id = ? AND metric = ?",
+        vec![sensor.into(), metric.into()],
+    )
+    .await?;
+    row.map(|r| r.n)
+        .ok_or_else(|| vitrine_kernel::Error::Internal("series vanished".into()))
 }
 
-/// A gateway token: `(id, name, created_by, revoked)`.
+/// The live gateway token with this hash: `(id, name)`.
 pub async fn ingest_token(c: &impl ConnectionTrait, hash: &str) -> Result<Option<(Uuid, String)>> {
-    c.query_one_raw(stmt(
-        c.get_database_backend(),
-        "SELECT id, name FROM env_ingest_tokens WHERE token_hash = ? AND revoked_at IS NULL",
-        vec![hash.into()],
-    ))
-    .await?
-    .map(|r| Ok((r.try_get("", "id")?, r.try_get("", "name")?)))
-    .transpose()
+    /// The id and name of a token.
+    #[derive(FromQueryResult)]
+    struct Named {
+        id: Uuid,
+        name: String,
+    }
+    let sql = "SELECT id, name FROM env_ingest_tokens WHERE token_hash = ? AND revoked_at IS NULL";
+    let row: Option<Named> = fetch_one(c, sql, vec![hash.into()]).await?;
+    Ok(row.map(|r| (r.id, r.name)))
 }
 
 /// Stores a gateway token's hash.
@@ -383,25 +410,10 @@ pub async fn insert_ingest_token(
     Ok(())
 }
 
-/// Gateway tokens: `(id, name, created_by, created_at, revoked)`.
+/// Gateway tokens, oldest first.
 pub async fn ingest_tokens(c: &impl ConnectionTrait) -> Result<Vec<crate::model::IngestToken>> {
-    c.query_all_raw(stmt(
-        c.get_database_backend(),
-        "SELECT id, name, created_by, created_at, revoked_at FROM env_ingest_tokens ORDER BY created_at",
-        vec![],
-    ))
-    .await?
-    .iter()
-    .map(|r| {
-        Ok(crate::model::IngestToken {
-            id: r.try_get("", "id")?,
-            name: r.try_get("", "name")?,
-            created_by: r.try_get("", "created_by")?,
-            created_at: r.try_get("", "created_at")?,
-            revoked_at: r.try_get("", "revoked_at")?,
-        })
-    })
-    .collect()
+    let sql = "SELECT id, name, created_by, created_at, revoked_at FROM env_ingest_tokens ORDER BY created_at";
+    Ok(fetch_all(c, sql, vec![]).await?)
 }
 
 /// Revokes a gateway token; false when there is no such live token.
@@ -421,34 +433,52 @@ pub async fn revoke_ingest_token(c: &impl ConnectionTrait, id: Uuid) -> Result<b
 const COLS: &str = "id, name, location_id, metric, op, threshold, hysteresis, duration_s, topic, on_payload, off_payload, \
                     enabled, state, since_ms, override_state, override_until_ms, version";
 
-fn rule_row(r: &QueryResult) -> Result<Rule> {
-    Ok(Rule {
-        id: r.try_get("", "id")?,
-        version: r.try_get("", "version")?,
-        state: State::parse(&r.try_get::<String>("", "state")?),
-        since_ms: r.try_get("", "since_ms")?,
-        override_state: r
-            .try_get::<Option<String>>("", "override_state")?
-            .map(|s| State::parse(&s)),
-        override_until: r
-            .try_get::<Option<i64>>("", "override_until_ms")?
-            .map(ms_time),
-        data: RuleInput {
-            name: r.try_get("", "name")?,
-            location_id: r.try_get("", "location_id")?,
-            metric: r.try_get("", "metric")?,
-            op: Op::parse(&r.try_get::<String>("", "op")?),
-            threshold: r.try_get("", "threshold")?,
-            hysteresis: r.try_get("", "hysteresis")?,
-            duration_s: r
-                .try_get::<i64>("", "duration_s")?
-                .clamp(0, i64::from(u32::MAX)) as u32,
-            topic: r.try_get("", "topic")?,
-            on_payload: r.try_get("", "on_payload")?,
-            off_payload: r.try_get("", "off_payload")?,
-            enabled: r.try_get("", "enabled")?,
-        },
-    })
+/// A row of `env_rules` as stored.
+#[derive(FromQueryResult)]
+struct RuleRecord {
+    id: Uuid,
+    name: String,
+    location_id: Uuid,
+    metric: String,
+    op: String,
+    threshold: f64,
+    hysteresis: f64,
+    duration_s: i64,
+    topic: String,
+    on_payload: String,
+    off_payload: String,
+    enabled: bool,
+    state: String,
+    since_ms: Option<i64>,
+    override_state: Option<String>,
+    override_until_ms: Option<i64>,
+    version: i64,
+}
+
+impl From<RuleRecord> for Rule {
+    fn from(r: RuleRecord) -> Self {
+        Rule {
+            id: r.id,
+            version: r.version,
+            state: State::parse(&r.state),
+            since_ms: r.since_ms,
+            override_state: r.override_state.map(|s| State::parse(&s)),
+            override_until: r.override_until_ms.map(ms_time),
+            data: RuleInput {
+                name: r.name,
+                location_id: r.location_id,
+                metric: r.metric,
+                op: Op::parse(&r.op),
+                threshold: r.threshold,
+                hysteresis: r.hysteresis,
+                duration_s: r.duration_s.clamp(0, i64::from(u32::MAX)) as u32,
+                topic: r.topic,
+                on_payload: r.on_payload,
+                off_payload: r.off_payload,
+                enabled: r.enabled,
+            },
+        }
+    }
 }
 
 /// Rules by name (or the one with `id`).
@@ -463,11 +493,8 @@ pub async fn rules(c: &impl ConnectionTrait, id: Option<Uuid>) -> Result<Vec<Rul
             vec![],
         ),
     };
-    c.query_all_raw(stmt(c.get_database_backend(), &sql, values))
-        .await?
-        .iter()
-        .map(rule_row)
-        .collect()
+    let rows: Vec<RuleRecord> = fetch_all(c, &sql, values).await?;
+    Ok(rows.into_iter().map(Rule::from).collect())
 }
 
 /// Stores a rule's state, pending time and override.
@@ -588,20 +615,30 @@ pub async fn commands(
         values.push(r.into());
     }
     sql.push_str(&format!(" ORDER BY id DESC LIMIT {}", limit.clamp(1, 1000)));
-    c.query_all_raw(stmt(c.get_database_backend(), &sql, values))
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(Command {
-                id: r.try_get("", "id")?,
-                rule_id: r.try_get("", "rule_id")?,
-                at: ms_time(r.try_get("", "at_ms")?),
-                topic: r.try_get("", "topic")?,
-                payload: r.try_get("", "payload")?,
-                reason: r.try_get("", "reason")?,
-                sent: r.try_get("", "sent")?,
-                error: r.try_get("", "error")?,
-            })
+    /// A row of `env_commands` as stored.
+    #[derive(FromQueryResult)]
+    struct CommandRecord {
+        id: i64,
+        rule_id: Uuid,
+        at_ms: i64,
+        topic: String,
+        payload: String,
+        reason: String,
+        sent: bool,
+        error: String,
+    }
+    let rows: Vec<CommandRecord> = fetch_all(c, &sql, values).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Command {
+            id: r.id,
+            rule_id: r.rule_id,
+            at: ms_time(r.at_ms),
+            topic: r.topic,
+            payload: r.payload,
+            reason: r.reason,
+            sent: r.sent,
+            error: r.error,
         })
-        .collect()
+        .collect())
 }

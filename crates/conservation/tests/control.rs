@@ -7,11 +7,11 @@ use std::time::Duration;
 use rumqttc::{AsyncClient, Event, Incoming, MqttOptions, QoS};
 use vitrine_collections::Collections;
 use vitrine_collections::authority::{AuthorityInput, Kind};
+use vitrine_conservation::Path;
 use vitrine_conservation::control::OverrideInput;
 use vitrine_conservation::ingest::{IngestReport, Precision, parse_line_protocol};
 use vitrine_conservation::model::PlacementInput;
 use vitrine_conservation::rules::{Op, RuleInput, State};
-use vitrine_conservation::service::Path;
 use vitrine_conservation::{Conservation, Settings};
 use vitrine_kernel::migrate::KERNEL_MIGRATIONS;
 use vitrine_kernel::{Actor, LangText, Role};
@@ -56,6 +56,7 @@ async fn a_dry_showcase_switches_its_humidifier_on_and_off() {
     for t in all_engines(&[
         KERNEL_MIGRATIONS,
         vitrine_collections::MIGRATIONS,
+        vitrine_timeseries::MIGRATIONS,
         vitrine_conservation::store::MIGRATIONS,
     ])
     .await

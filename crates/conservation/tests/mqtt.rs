@@ -34,6 +34,7 @@ async fn readings_arrive_over_mqtt_and_garbage_is_counted() {
     let t = sqlite(&[
         KERNEL_MIGRATIONS,
         vitrine_collections::MIGRATIONS,
+        vitrine_timeseries::MIGRATIONS,
         vitrine_conservation::store::MIGRATIONS,
     ])
     .await;
@@ -124,12 +125,12 @@ async fn readings_arrive_over_mqtt_and_garbage_is_counted() {
         .sensor_series(&sys, s7.id, "rh", now - 1000, now + 1000)
         .await
         .unwrap();
-    assert_eq!(rh.v, [48.2]);
+    assert_eq!(rh.chart.v, [48.2]);
     let lux = c
         .sensor_series(&sys, s7.id, "lux", now - 1000, now + 1000)
         .await
         .unwrap();
-    assert_eq!(lux.v, [42.0]);
+    assert_eq!(lux.chart.v, [42.0]);
     sub.abort();
     pump.abort();
 }

@@ -6,11 +6,11 @@ use vitrine_collections::Collections;
 use vitrine_collections::authority::{AuthorityInput, Kind};
 use vitrine_conservation::ingest::{IngestReport, Precision, parse_line_protocol};
 use vitrine_conservation::model::{CalibrationInput, PlacementInput, SensorStatus};
-use vitrine_conservation::rollup::HOUR_MS;
 use vitrine_conservation::{Conservation, Settings, Writer};
 use vitrine_kernel::migrate::KERNEL_MIGRATIONS;
 use vitrine_kernel::{Actor, Db, LangText, Role};
 use vitrine_testkit::{all_engines, as_role};
+use vitrine_timeseries::rollup::HOUR_MS;
 
 const SYSTEM: Actor = Actor::System("test");
 /// 2026-11-01T00:00:00Z, a local (UTC+8) day boundary minus 8 h.
@@ -20,6 +20,7 @@ fn migrations() -> Vec<&'static [vitrine_kernel::migrate::Migration]> {
     vec![
         KERNEL_MIGRATIONS,
         vitrine_collections::MIGRATIONS,
+        vitrine_timeseries::MIGRATIONS,
         vitrine_conservation::store::MIGRATIONS,
     ]
 }
@@ -45,7 +46,7 @@ async fn send(svc: &Conservation, body: &str) -> IngestReport {
     );
     svc.ingest(
         &writer,
-        vitrine_conservation::service::Path::LineProtocol,
+        vitrine_conservation::Path::LineProtocol,
         incoming,
         &mut rep,
     )
@@ -93,8 +94,8 @@ async fn readings_are_stored_queried_and_survive_a_restart() {
             .sensor_series(&SYSTEM, s1, "temperature", T0, T0 + 2 * HOUR_MS)
             .await
             .unwrap();
-        assert_eq!((d.resolution.as_str(), d.t.len()), ("raw", 120));
-        assert_eq!(d.v[119], 21.19);
+        assert_eq!((d.chart.resolution.as_str(), d.chart.t.len()), ("raw", 120));
+        assert_eq!(d.chart.v[119], 21.19);
 
         // Restart without flushing: the write-ahead rows bring everything back.
         drop(svc);
@@ -110,7 +111,7 @@ async fn readings_are_stored_queried_and_survive_a_restart() {
             .sensor_series(&SYSTEM, s1, "temperature", T0, T0 + 2 * HOUR_MS)
             .await
             .unwrap();
-        assert_eq!(again.v, d.v);
+        assert_eq!(again.chart.v, d.chart.v);
 
         // The same answer now comes from the day rows.
         assert_eq!(svc.readings().pending(), 0);
@@ -118,7 +119,7 @@ async fn readings_are_stored_queried_and_survive_a_restart() {
             .sensor_series(&SYSTEM, s1, "temperature", T0, T0 + 2 * HOUR_MS)
             .await
             .unwrap();
-        assert_eq!(flushed.v, d.v);
+        assert_eq!(flushed.chart.v, d.chart.v);
 
         // Hourly rollups are exact.
         let series = svc.readings();
@@ -139,7 +140,7 @@ async fn readings_are_stored_queried_and_survive_a_restart() {
             .daily(ageing, T0 - 86_400_000, T0 + 86_400_000)
             .await
             .unwrap();
-        let r = vitrine_conservation::rollup::combine(day.iter().map(|(_, r)| r)).unwrap();
+        let r = vitrine_timeseries::rollup::combine(day.iter().map(|(_, r)| r)).unwrap();
         let twpi =
             vitrine_conservation::science::twpi_from_rollup(r.integral, r.covered_ms).unwrap();
         let (lo, hi) = (
@@ -271,9 +272,9 @@ async fn placements_calibrations_and_permissions() {
             .await
             .unwrap();
         assert_eq!(in_g1.len(), 1);
-        assert_eq!(in_g1[0].t.len(), 60, "{}", t.engine);
-        assert_eq!(in_g2[0].t.len(), 60);
-        assert_eq!(in_g2[0].t[0], T0 + HOUR_MS);
+        assert_eq!(in_g1[0].chart.t.len(), 60, "{}", t.engine);
+        assert_eq!(in_g2[0].chart.t.len(), 60);
+        assert_eq!(in_g2[0].chart.t[0], T0 + HOUR_MS);
         let (sensor, history) = svc.get_sensor(&conservator, s1.id).await.unwrap();
         assert_eq!(sensor.status, SensorStatus::Active);
         assert_eq!(history.len(), 2);
@@ -315,7 +316,7 @@ async fn placements_calibrations_and_permissions() {
             )
             .await
             .unwrap();
-        assert_eq!(d.v, [20.13, 19.83]);
+        assert_eq!(d.chart.v, [20.13, 19.83]);
 
         // Roles: a viewer reads, cannot edit nor write readings; the public sees nothing.
         let viewer = as_role(Role::Viewer);

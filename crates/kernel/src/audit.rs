@@ -54,6 +54,80 @@ pub struct Change {
     pub after: Option<Value>,
 }
 
+impl Change {
+    /// The change of one record, its before and after serialised as stored. Fails (rather
+    /// than recording an empty value) when a representation cannot be serialised.
+    pub fn new(
+        entity_type: &'static str,
+        entity_id: Uuid,
+        action: Action,
+        version: i64,
+        before: Option<&impl Serialize>,
+        after: Option<&impl Serialize>,
+    ) -> Result<Change> {
+        Ok(Change {
+            entity_type,
+            entity_id,
+            action,
+            version,
+            before: before.map(serde_json::to_value).transpose()?,
+            after: after.map(serde_json::to_value).transpose()?,
+        })
+    }
+
+    /// A record's first version.
+    pub fn created(
+        entity_type: &'static str,
+        entity_id: Uuid,
+        version: i64,
+        after: &impl Serialize,
+    ) -> Result<Change> {
+        Change::new(
+            entity_type,
+            entity_id,
+            Action::Created,
+            version,
+            None::<&Value>,
+            Some(after),
+        )
+    }
+
+    /// A later version of a record; `before` is `None` when only the new part is recorded.
+    pub fn updated(
+        entity_type: &'static str,
+        entity_id: Uuid,
+        version: i64,
+        before: Option<&impl Serialize>,
+        after: &impl Serialize,
+    ) -> Result<Change> {
+        Change::new(
+            entity_type,
+            entity_id,
+            Action::Updated,
+            version,
+            before,
+            Some(after),
+        )
+    }
+
+    /// A record withdrawn or removed.
+    pub fn deleted(
+        entity_type: &'static str,
+        entity_id: Uuid,
+        version: i64,
+        before: &impl Serialize,
+    ) -> Result<Change> {
+        Change::new(
+            entity_type,
+            entity_id,
+            Action::Deleted,
+            version,
+            Some(before),
+            None::<&Value>,
+        )
+    }
+}
+
 /// Writes the audit row and the outbox event for a change, in the caller's transaction.
 pub async fn record(txn: &impl ConnectionTrait, actor: &Actor, change: Change) -> Result<()> {
     record_many(txn, actor, vec![change]).await

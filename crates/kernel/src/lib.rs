@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod csv;
 pub mod db;
 mod entities;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod langtext;
 pub mod migrate;
 pub mod outbox;
 pub mod sql;
+pub mod time;
 
 pub use auth::{Actor, Permission, Principal, Role};
 pub use db::Db;

@@ -1,7 +1,9 @@
 //! Raw SQL, where measured faster or plainer than the query builder: written
-//! once with `?` placeholders and numbered (`$1`) for PostgreSQL.
+//! once with `?` placeholders and numbered (`$1`) for PostgreSQL. Rows are decoded by a
+//! `#[derive(FromQueryResult)]` struct of the store that reads them ([`fetch_all`],
+//! [`fetch_one`]), never column by column.
 
-use sea_orm::{DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
 
 /// A statement for the engine, `?` placeholders numbered for PostgreSQL.
 pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
@@ -23,6 +25,28 @@ pub fn stmt(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
         _ => sql.to_owned(),
     };
     Statement::from_sql_and_values(backend, text, values)
+}
+
+/// Every row a statement returns, decoded as `T`.
+pub async fn fetch_all<T: FromQueryResult>(
+    c: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Vec<T>, DbErr> {
+    T::find_by_statement(stmt(c.get_database_backend(), sql, values))
+        .all(c)
+        .await
+}
+
+/// The first row a statement returns, decoded as `T`.
+pub async fn fetch_one<T: FromQueryResult>(
+    c: &impl ConnectionTrait,
+    sql: &str,
+    values: Vec<Value>,
+) -> Result<Option<T>, DbErr> {
+    T::find_by_statement(stmt(c.get_database_backend(), sql, values))
+        .one(c)
+        .await
 }
 
 /// `(?,?,…)` groups for a multi-row statement: `rows` groups of `cols` placeholders.

@@ -308,6 +308,36 @@ pub fn rights_cap(rights: &str) -> Access {
 }
 
 impl Description {
+    /// Sets one field from a form or query field (`caption_zh`, `caption_en`, `credit_zh`,
+    /// `credit_en`, `photographer`, `taken`, `view`, `rights`, `access`); false when the
+    /// name is none of these. Uploads and the image page read descriptions this way.
+    pub fn set_field(&mut self, k: &str, v: &str) -> Result<bool> {
+        let d = self;
+        let v = v.trim();
+        match k {
+            "caption_zh" => d.caption.set("zh-Hans", v),
+            "caption_en" => d.caption.set("en", v),
+            "credit_zh" => d.credit.set("zh-Hans", v),
+            "credit_en" => d.credit.set("en", v),
+            "photographer" => d.photographer = v.to_owned(),
+            "taken" => d.taken = v.to_owned(),
+            "view" => d.view = v.to_owned(),
+            "rights" => d.rights = v.to_owned(),
+            "access" if v.is_empty() => d.access = None,
+            "access" => {
+                d.access = Some(Access::parse(v).ok_or_else(|| {
+                    Error::InvalidParameters(vec![FieldError::new(
+                        "access",
+                        "unknown",
+                        "access is open, thumbnail or closed",
+                    )])
+                })?)
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
     /// Checks and normalises every field, naming each that is wrong.
     pub fn validated(mut self) -> Result<Description> {
         let mut p = Problems::default();

@@ -4,121 +4,23 @@
 //! registry that is dropped whenever the outbox says an image or an object changed, so a
 //! change made by another process (`vitrine media import`) is seen within a second.
 
-use std::collections::HashMap;
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use quick_cache::Weighter;
-use quick_cache::sync::Cache;
 use serde_json::{Value, json};
-use uuid::Uuid;
 use vitrine_kernel::outbox::{self, Gaps};
 use vitrine_kernel::{Actor, Error, Permission, Result};
 
 use crate::iiif::{self, Limits};
 use crate::model::{Access, Status};
-use crate::pyramid::{Pyramid, TILE, level_sizes};
+use crate::pyramid::{TILE, level_sizes};
 use crate::render;
-use crate::service::{ENTITY, Media, Settings, public_access};
+use crate::service::{ENTITY, Media, public_access};
+use crate::serving::{Entry, Rendered};
 use crate::store;
-
-/// What the server needs to answer for one image.
-#[derive(Clone, Debug)]
-pub struct Entry {
-    /// Asset id.
-    pub id: Uuid,
-    /// Full width.
-    pub width: u32,
-    /// Full height.
-    pub height: u32,
-    /// Derivative state.
-    pub status: Status,
-    /// Percent done while processing.
-    pub progress: i64,
-    /// What the public may see.
-    pub public_access: Access,
-    /// Rights URI.
-    pub rights: String,
-    /// Changes whenever the record does (ETag).
-    pub version: i64,
-    /// Last change (Last-Modified).
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A rendered image.
-#[derive(Clone, Debug)]
-pub struct Rendered {
-    /// Encoded bytes.
-    pub bytes: Bytes,
-    /// Media type.
-    pub mime: &'static str,
-    /// Canonical path after the identifier (`full/max/0/default.jpg`).
-    pub canonical: String,
-    /// Entity tag.
-    pub etag: String,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-    /// True when only signed-in staff may see it (the answer must not be cached publicly).
-    pub private: bool,
-}
-
-#[derive(Clone)]
-struct ByLen;
-
-impl Weighter<(Uuid, u64, String), Arc<Rendered>> for ByLen {
-    fn weight(&self, _key: &(Uuid, u64, String), val: &Arc<Rendered>) -> u64 {
-        val.bytes.len() as u64 + 200
-    }
-}
-
-/// The server's memory: registry, open pyramids and rendered answers.
-pub(crate) struct Serving {
-    registry: RwLock<HashMap<String, Option<Arc<Entry>>>>,
-    pyramids: Cache<Uuid, Arc<Pyramid>>,
-    answers: Cache<(Uuid, u64, String), Arc<Rendered>, ByLen>,
-    /// Bumped whenever anything changes, so cached answers of the past are never reused.
-    epoch: AtomicU64,
-}
-
-impl Serving {
-    pub(crate) fn new(settings: &Settings) -> Serving {
-        let items = (settings.cache_bytes / 20_000).max(16) as usize;
-        Serving {
-            registry: RwLock::new(HashMap::new()),
-            pyramids: Cache::new(1_000),
-            answers: Cache::with_weighter(items, settings.cache_bytes.max(1), ByLen),
-            epoch: AtomicU64::new(0),
-        }
-    }
-
-    /// Forgets what is known about one image (and, to be safe, every cached answer).
-    pub(crate) fn forget(&self, id: Uuid) {
-        self.pyramids.remove(&id);
-        self.forget_all();
-    }
-
-    fn forget_all(&self) {
-        self.epoch.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut r) = self.registry.write() {
-            r.clear();
-        }
-    }
-
-    pub(crate) fn pyramid(&self, id: Uuid, path: &Path) -> Result<Arc<Pyramid>> {
-        if let Some(p) = self.pyramids.get(&id) {
-            return Ok(p);
-        }
-        let p = Arc::new(
-            Pyramid::open(path).map_err(|e| Error::Internal(format!("pyramid of {id}: {e}")))?,
-        );
-        self.pyramids.insert(id, p.clone());
-        Ok(p)
-    }
-}
 
 /// How much of an image a caller may have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

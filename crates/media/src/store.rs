@@ -7,6 +7,7 @@ use vitrine_kernel::migrate::Migration;
 use vitrine_kernel::sql::stmt;
 use vitrine_kernel::{LangText, Result};
 
+use crate::filter::Filter;
 use crate::master::{Kind, Technical};
 use crate::model::{Access, Description, Link, Status};
 
@@ -268,23 +269,6 @@ pub async fn mark_pending(c: &impl ConnectionTrait, ids: &[Uuid]) -> Result<u64>
             .rows_affected();
     }
     Ok(n)
-}
-
-/// What the media browser asks for.
-#[derive(Clone, Debug, Default)]
-pub struct Filter {
-    /// Words in caption, photographer, file name or identifier.
-    pub q: String,
-    /// Only this status.
-    pub status: Option<Status>,
-    /// Only this format.
-    pub kind: Option<Kind>,
-    /// `linked` / `unlinked` to objects.
-    pub linked: Option<bool>,
-    /// Rows to skip.
-    pub offset: u64,
-    /// Rows to return.
-    pub limit: u64,
 }
 
 /// A page of assets, newest first, and how many match.

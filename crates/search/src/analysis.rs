@@ -18,8 +18,7 @@ use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::band::band_start;
-use crate::document::Scope;
+use crate::scope::{Scope, band_start};
 use jieba_rs::Jieba;
 use pinyin::ToPinyin;
 use tantivy::Index;

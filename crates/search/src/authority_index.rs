@@ -18,10 +18,11 @@ use uuid::Uuid;
 use vitrine_collections::authority::Kind;
 
 use crate::analysis::{self, Analyzer};
-use crate::document::{self, Authorities, Scope};
+use crate::document::{self, Authorities};
 use crate::plan::Planner;
 use crate::query::Term;
 use crate::schema::{self, Fields};
+use crate::scope::Scope;
 use crate::store::err;
 
 /// Memory the one-off writer of the authority index may use.

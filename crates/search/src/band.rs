@@ -1,6 +1,6 @@
 //! `field:value` without a second copy of the text: every searchable text of a record is
 //! indexed once, in the catch-all fields, at positions in its field's band (titles from
-//! 0, makers next, ..., descriptions last; see [`Scope::band`]). A scoped query
+//! 0, makers next, ..., descriptions last; see [`crate::scope::Scope::band`]). A scoped query
 //! is then a phrase whose first term lies in one band.
 //!
 //! Scoped copies of every text once doubled the index and its build time; queries in a
@@ -15,58 +15,7 @@ use tantivy::query::{Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query,
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED, Term};
 
-use crate::document::Scope;
-
-/// Positions a field's band holds: a first position in a record is stored as its
-/// distance from 0, so bands are kept narrow (inscriptions may be long; the last band,
-/// descriptions, is open-ended).
-fn band_size(scope: Scope) -> u32 {
-    match scope {
-        Scope::Inscription => 8 * 1024,
-        _ => 1024,
-    }
-}
-
-/// Where band `n` (see [`Scope::BANDS`]) starts.
-pub fn band_start(n: usize) -> u32 {
-    Scope::BANDS[..n.min(Scope::BANDS.len())]
-        .iter()
-        .map(|s| band_size(*s))
-        .sum()
-}
-
-impl Scope {
-    /// The scopes in band order: short texts first, descriptions (the longest) last.
-    pub const BANDS: [Scope; 13] = [
-        Scope::Title,
-        Scope::Maker,
-        Scope::Material,
-        Scope::Technique,
-        Scope::Period,
-        Scope::Place,
-        Scope::Type,
-        Scope::Term,
-        Scope::Inscription,
-        Scope::Name,
-        Scope::Credit,
-        Scope::Location,
-        Scope::Description,
-    ];
-
-    /// The band's number (see [`Scope::BANDS`]).
-    pub fn band_index(self) -> usize {
-        Scope::BANDS.iter().position(|s| *s == self).unwrap_or(0)
-    }
-
-    /// The positions of this field's texts in the catch-all fields.
-    pub fn band(self) -> Range<u32> {
-        let start = band_start(self.band_index());
-        match self {
-            Scope::Description => start..u32::MAX,
-            _ => start..start + band_size(self),
-        }
-    }
-}
+use crate::scope::Scope;
 
 /// Records where `terms` stand one after another (a phrase; one term alone) with the
 /// first in `band`, on a field indexed with positions; optionally only records that

@@ -14,6 +14,7 @@ use vitrine_kernel::LangText;
 
 use crate::analysis::{ENTRY, band_mark, fold, is_han};
 use crate::schema::Fields;
+use crate::scope::Scope;
 
 /// Which index a document is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -31,93 +32,6 @@ impl Projection {
             Projection::Staff => "staff",
             Projection::Public => "public",
         }
-    }
-}
-
-/// What a `field:value` query can name. Each maps to a group of the record's texts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scope {
-    /// Titles.
-    Title,
-    /// Descriptions.
-    Description,
-    /// Makers and collectors.
-    Maker,
-    /// Materials.
-    Material,
-    /// Techniques.
-    Technique,
-    /// Period, dynasty and dates as displayed.
-    Period,
-    /// Places of production and collecting, with their broader places.
-    Place,
-    /// Object name / type.
-    Type,
-    /// Collection and classification labels.
-    Term,
-    /// Inscriptions, marks and seals.
-    Inscription,
-    /// Scientific names.
-    Name,
-    /// Credit line.
-    Credit,
-    /// Current location and storage notes (staff only).
-    Location,
-}
-
-impl Scope {
-    /// Every scope with the names a query may use for it (first is canonical).
-    pub const NAMES: &'static [(Scope, &'static [&'static str])] = &[
-        (Scope::Title, &["title", "标题", "名称"]),
-        (Scope::Description, &["description", "desc", "描述"]),
-        (Scope::Maker, &["maker", "artist", "作者"]),
-        (Scope::Material, &["material", "质地", "材质"]),
-        (Scope::Technique, &["technique", "工艺"]),
-        (Scope::Period, &["period", "dynasty", "date", "年代"]),
-        (Scope::Place, &["place", "产地", "地点"]),
-        (Scope::Type, &["type", "object", "类别"]),
-        (Scope::Term, &["term", "collection", "classification"]),
-        (Scope::Inscription, &["inscription", "mark", "款识", "铭文"]),
-        (Scope::Name, &["name", "scientific", "学名"]),
-        (Scope::Credit, &["credit", "来源"]),
-        (Scope::Location, &["location", "位置"]),
-    ];
-
-    /// Finds a scope by any of its names.
-    pub fn parse(name: &str) -> Option<Scope> {
-        let n = name.to_lowercase();
-        Scope::NAMES
-            .iter()
-            .find(|(_, names)| names.contains(&n.as_str()))
-            .map(|(s, _)| *s)
-    }
-
-    /// Whether authorities are named in this field (see [`scope_of`]).
-    pub fn has_authorities(self) -> bool {
-        matches!(
-            self,
-            Scope::Maker
-                | Scope::Material
-                | Scope::Technique
-                | Scope::Period
-                | Scope::Place
-                | Scope::Type
-                | Scope::Term
-        )
-    }
-
-    /// Whether records hold text of this field themselves (see [`build`]); the
-    /// others are authorities' names, found through the authority index alone.
-    pub fn in_records(self) -> bool {
-        !matches!(
-            self,
-            Scope::Maker | Scope::Material | Scope::Technique | Scope::Type | Scope::Term
-        )
-    }
-
-    /// Whether pinyin of this scope's Chinese text is indexed.
-    pub fn has_pinyin(self) -> bool {
-        matches!(self, Scope::Title | Scope::Maker | Scope::Place)
     }
 }
 
@@ -275,7 +189,7 @@ pub fn included(o: &FeedObject, p: Projection) -> bool {
 }
 
 /// Builds the document of one record; `images` says whether it has images and whether the
-/// public may see one (see [`crate::service::ImageLookup`]).
+/// public may see one (see `ImageLookup` in the service).
 pub fn build(f: &Fields, o: &FeedObject, p: Projection, images: Option<bool>) -> TantivyDocument {
     let d = visible(&o.data, p);
     let mut t = Texts::new(f);

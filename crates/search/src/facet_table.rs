@@ -610,8 +610,9 @@ mod tests {
     use tantivy::{IndexReader, IndexWriter, TantivyDocument, TantivyError, Term, Warmer};
 
     use super::{FacetTables, MAX_GROUP_CODES, Words, bits_for, group};
+    use crate::facet_counter::FacetCounter;
     use crate::facet_filter::{Checked as FacetChecked, Checks};
-    use crate::facets::{Counts, FACETS, FacetCounter, NO_VALUE, field};
+    use crate::facets::{Counts, FACETS, NO_VALUE, field};
     use crate::schema;
     use crate::testing::{numbers, ram_index};
 

@@ -19,9 +19,9 @@ use tantivy::{Searcher, Term as TTerm};
 use crate::analysis::{Analyzer, is_han};
 use crate::authority_index::AuthorityIndex;
 use crate::band::{BandQuery, Cover};
-use crate::document::Scope;
 use crate::query::{FieldRef, Parsed, Term};
 use crate::schema::Fields;
+use crate::scope::Scope;
 use crate::years::YearsQuery;
 
 type Q = Box<dyn Query>;

@@ -13,7 +13,7 @@
 
 use std::fmt;
 
-use crate::document::Scope;
+use crate::scope::Scope;
 use vitrine_collections::model::{Department, ObjectStatus};
 
 /// Longest query accepted, in characters.

@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use vitrine_kernel::audit::{self, Action, Change};
+use vitrine_kernel::audit::{self, Change};
 use vitrine_kernel::migrate::Migration;
 use vitrine_kernel::{Actor, Error, Permission, Result};
 
@@ -23,6 +23,8 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 
 /// Most saved searches per person.
 const MAX_PER_USER: u64 = 100;
+/// The audit log's name of a saved search.
+const SAVED: &str = "saved_search";
 
 mod entity {
     use sea_orm::entity::prelude::*;
@@ -132,19 +134,7 @@ impl Search {
         .exec_without_returning(&*txn)
         .await?;
         let after = json!({"name": row.name, "query": row.query});
-        audit::record(
-            &*txn,
-            actor,
-            Change {
-                entity_type: "saved_search",
-                entity_id: row.id,
-                action: Action::Created,
-                version: 1,
-                before: None,
-                after: Some(after),
-            },
-        )
-        .await?;
+        audit::record(&*txn, actor, Change::created(SAVED, row.id, 1, &after)?).await?;
         txn.commit().await?;
         Ok(saved(row))
     }
@@ -164,19 +154,8 @@ impl Search {
             });
         };
         entity::Entity::delete_by_id(id).exec(&*txn).await?;
-        audit::record(
-            &*txn,
-            actor,
-            Change {
-                entity_type: "saved_search",
-                entity_id: id,
-                action: Action::Deleted,
-                version: 1,
-                before: Some(json!({"name": row.name, "query": row.query})),
-                after: None,
-            },
-        )
-        .await?;
+        let before = json!({"name": row.name, "query": row.query});
+        audit::record(&*txn, actor, Change::deleted(SAVED, id, 1, &before)?).await?;
         txn.commit().await?;
         Ok(())
     }

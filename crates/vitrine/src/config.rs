@@ -54,10 +54,12 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Memory for rendered IIIF answers, in MiB.
     pub image_cache_mb: u64,
+    /// Seconds between the simulated sensors' live readings (`vitrine demo`, `vitrine simulate`).
+    pub simulate_every: u64,
 }
 
 /// The keys a `VITRINE_*` environment variable may set.
-const SETTINGS: [&str; 18] = [
+const SETTINGS: [&str; 19] = [
     "data",
     "listen",
     "database_url",
@@ -76,6 +78,7 @@ const SETTINGS: [&str; 18] = [
     "media_max_megapixels",
     "max_upload_bytes",
     "image_cache_mb",
+    "simulate_every",
 ];
 
 impl Default for Config {
@@ -100,6 +103,7 @@ impl Default for Config {
             media_max_megapixels: 500,
             max_upload_bytes: 2 << 30,
             image_cache_mb: 256,
+            simulate_every: 30,
         }
     }
 }
@@ -153,7 +157,15 @@ impl Config {
         if !(-14 * 60..=14 * 60).contains(&cfg.utc_offset_minutes) {
             bail!("utc_offset_minutes must be between -840 and 840 (e.g. 480 for China)");
         }
+        if cfg.simulate_every == 0 {
+            bail!("simulate_every must be at least 1 (seconds)");
+        }
         Ok(cfg)
+    }
+
+    /// The interval of simulated live readings.
+    pub fn simulate_every(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.simulate_every)
     }
 
     /// The database URL: PostgreSQL when configured, else SQLite inside `data`.

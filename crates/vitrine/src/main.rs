@@ -198,23 +198,23 @@ pub(crate) fn load(at: &Where, listen: Option<SocketAddr>) -> anyhow::Result<Con
     )
 }
 
-/// Sets up the demo sensors and writes their missing history (and live readings if `live`).
+/// Sets up the demo sensors and writes their missing history (and live readings at the `live` interval).
 async fn simulated(
     museum: &Museum,
     c: &vitrine_conservation::Conservation,
     backfill: std::time::Duration,
-    live: bool,
+    live: Option<std::time::Duration>,
 ) -> anyhow::Result<Option<tokio::task::JoinHandle<()>>> {
     let now = chrono::Utc::now().timestamp_millis();
     let sensors = simulate::setup(museum, c, now - backfill.as_millis() as i64 - 60_000).await?;
     let from = simulate::resume_from(c, backfill).await?;
     let sink = simulate::Sink::InProcess(Box::new(c.clone()));
-    if !live {
-        simulate::run(sink, sensors, from, false).await?;
+    if live.is_none() {
+        simulate::run(sink, sensors, from, None).await?;
         return Ok(None);
     }
     Ok(Some(tokio::spawn(async move {
-        if let Err(e) = simulate::run(sink, sensors, from, true).await {
+        if let Err(e) = simulate::run(sink, sensors, from, live).await {
             tracing::warn!(error = %e, "simulator stopped");
         }
     })))
@@ -249,7 +249,9 @@ async fn serve(
         None => None,
     };
     let simulator = match simulate {
-        Some(backfill) => simulated(&museum, &conservation, backfill, true).await?,
+        Some(backfill) => {
+            simulated(&museum, &conservation, backfill, Some(cfg.simulate_every())).await?
+        }
         None => None,
     };
     let media = museum.media(cfg)?;
@@ -363,7 +365,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 (true, true) => Ok(()),
                 (true, false) => {
                     let c = museum.conservation(&cfg).await?;
-                    simulated(&museum, &c, backfill, false).await?;
+                    simulated(&museum, &c, backfill, None).await?;
                     c.readings().flush().await?;
                     Ok(())
                 }
@@ -416,7 +418,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 if no_live { "" } else { "; Ctrl-C to stop" }
             );
             tokio::select! {
-                r = simulate::run(sink, sensors, from, !no_live) => r?,
+                r = simulate::run(sink, sensors, from, (!no_live).then(|| cfg.simulate_every())) => r?,
                 _ = shutdown() => {}
             }
             c.readings().flush().await?;

@@ -24,10 +24,11 @@ pub struct Museum {
 }
 
 /// Every domain's migrations, in dependency order.
-pub const ALL_MIGRATIONS: [&[migrate::Migration]; 5] = [
+pub const ALL_MIGRATIONS: [&[migrate::Migration]; 6] = [
     KERNEL_MIGRATIONS,
     vitrine_collections::MIGRATIONS,
     vitrine_search::MIGRATIONS,
+    vitrine_timeseries::MIGRATIONS,
     vitrine_conservation::store::MIGRATIONS,
     vitrine_media::MIGRATIONS,
 ];

@@ -10,9 +10,9 @@ use anyhow::{Context, bail};
 use uuid::Uuid;
 use vitrine_collections::authority::Kind;
 use vitrine_conservation::Conservation;
+use vitrine_conservation::Path;
 use vitrine_conservation::ingest::{IngestReport, Precision, parse_line_protocol};
 use vitrine_conservation::model::{PlacementInput, SensorInput, TargetInput};
-use vitrine_conservation::service::Path;
 use vitrine_conservation::simulator::{Fault, SimSensor, SpaceKind, lines};
 use vitrine_kernel::Actor;
 
@@ -23,16 +23,6 @@ use crate::museum::Museum;
 const SYSTEM: Actor = Actor::System("simulator");
 /// Interval of history readings.
 const STEP_MS: i64 = 5 * 60_000;
-/// Interval of live readings (`VITRINE_SIMULATE_EVERY` seconds overrides, for tests).
-fn live_every() -> Duration {
-    let secs = std::env::var("VITRINE_SIMULATE_EVERY")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .filter(|s| *s > 0)
-        .unwrap_or(30);
-    Duration::from_secs(secs)
-}
-
 /// Where readings go.
 pub enum Sink {
     /// Straight into the pipeline of this process.
@@ -317,12 +307,13 @@ async fn send(sink: &Sink, body: &str, client: &mut Option<Client>) -> anyhow::R
     }
 }
 
-/// Writes history from `from_ms` to now, then (if `live`) a reading of every sensor every 30 s.
+/// Writes history from `from_ms` to now, then (with `live`) a reading of every sensor at
+/// that interval (the `simulate_every` setting, 30 s by default).
 pub async fn run(
     sink: Sink,
     sensors: Vec<SimSensor>,
     from_ms: i64,
-    live: bool,
+    live: Option<Duration>,
 ) -> anyhow::Result<()> {
     let now = chrono::Utc::now().timestamp_millis();
     let mut client = None;
@@ -351,11 +342,11 @@ pub async fn run(
     if let Sink::InProcess(c) = &sink {
         c.readings().flush().await?;
     }
-    if !live {
+    let Some(every) = live else {
         return Ok(());
-    }
+    };
     loop {
-        tokio::time::sleep(live_every()).await;
+        tokio::time::sleep(every).await;
         let mut body = String::new();
         let t = chrono::Utc::now().timestamp_millis();
         lines(&sensors, t, t, &mut body);

@@ -3,10 +3,15 @@
 
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequest, FromRequestParts, Request};
-use axum::http::{Method, header, request::Parts};
+use axum::http::Uri;
+use axum::http::{HeaderValue, Method, header, request::Parts};
+use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
+use uuid::Uuid;
+use vitrine_collections::authority::Kind;
 use vitrine_collections::query::ObjectQuery;
 use vitrine_kernel::{Actor, Error};
+use vitrine_search::request::SearchRequest;
 
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
@@ -164,8 +169,30 @@ where
     }
 }
 
-/// The version named by `If-Match` (`"3"`, `"v3"` or `W/"v3"`).
-pub struct IfMatch(pub i64);
+/// What `If-Match` names: a version of the record (`"v3"`, `"3"` or `W/"v3"`), or `*` (any
+/// current version, RFC 9110 §13.1.1). An entity tag in any other form is none this server
+/// gave out, so it names version 0, which no record has: the write is refused with 412.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IfMatch {
+    /// This version.
+    Version(i64),
+    /// Whatever version the record has now.
+    Any,
+}
+
+impl IfMatch {
+    /// The version a write expects: the one named, or for `*` the record's current one
+    /// (read by `current`, which also answers 404 when there is no record).
+    pub async fn or_current(
+        self,
+        current: impl std::future::Future<Output = Result<i64, Error>>,
+    ) -> Result<i64, Error> {
+        match self {
+            IfMatch::Version(v) => Ok(v),
+            IfMatch::Any => current.await,
+        }
+    }
+}
 
 /// Formats a version as an entity tag.
 pub fn etag(version: i64) -> String {
@@ -194,16 +221,48 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
             )
             .into());
         };
-        let v = v.to_str().ok().and_then(parse_etag);
-        v.map(IfMatch).ok_or_else(|| {
-            Error::invalid(
-                "If-Match",
-                "invalid_etag",
-                "an ETag from this server, such as \"v3\"",
-            )
-            .into()
-        })
+        let v = v.to_str().unwrap_or("").trim();
+        if v == "*" {
+            return Ok(IfMatch::Any);
+        }
+        Ok(IfMatch::Version(parse_etag(v).unwrap_or(0)))
     }
+}
+
+/// Borrowed `(key, value)` pairs, as the domains' `from_pairs` parsers take them.
+pub fn str_pairs(pairs: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+}
+
+/// A record id from the path. Text that is not a UUID names no record: 404, as for an id
+/// that names none.
+pub fn parse_id(s: &str) -> Result<Uuid, Error> {
+    Uuid::parse_str(s).map_err(|_| Error::NotFound { what: "record" })
+}
+
+/// The authority kind a URL's plural names (`people`, `places`, `terms`, `locations`).
+pub fn authority_kind(segment: &str) -> Result<Kind, Error> {
+    Kind::from_segment(segment).ok_or(Error::NotFound { what: "route" })
+}
+
+/// A search request from the query string (`empty_q_is_browse`: no words lists everything).
+pub fn search_request(uri: &Uri, empty_q_is_browse: bool) -> Result<SearchRequest, Error> {
+    let pairs = query_pairs(uri.query()).map_err(Error::into_parameters)?;
+    SearchRequest::from_pairs(&pairs, empty_q_is_browse)
+}
+
+/// A CSV document as a download named `filename`.
+pub fn csv_attachment(body: Vec<u8>, filename: &str) -> Response {
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    r
 }
 
 /// Decoded `key=value` pairs of the query string. Bad percent-encoding or bytes that are

@@ -16,6 +16,7 @@ pub mod problem;
 pub mod public;
 pub mod search_view;
 pub mod state;
+pub mod upload;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};

@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use vitrine_conservation::service::Path;
+use vitrine_conservation::Path;
 
 use crate::state::AppState;
 

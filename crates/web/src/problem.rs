@@ -26,6 +26,10 @@ pub struct Problem {
     /// The record's current version, on a version mismatch.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i64>,
+    /// Extension members (RFC 9457 §3.2) of some answers, e.g. the counts of a partly
+    /// refused ingest and the `message`/`error` members InfluxDB clients print.
+    #[serde(flatten)]
+    pub extensions: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Problem {
@@ -39,7 +43,15 @@ impl Problem {
             field: None,
             errors: Vec::new(),
             current_version: None,
+            extensions: serde_json::Map::new(),
         }
+    }
+    /// Adds an extension member (never one of the standard members' names).
+    pub fn extension(mut self, name: &str, value: impl Serialize) -> Self {
+        if let Ok(v) = serde_json::to_value(value) {
+            self.extensions.insert(name.to_owned(), v);
+        }
+        self
     }
     /// Names the field at fault.
     pub fn field(mut self, f: impl Into<String>) -> Self {

@@ -204,6 +204,63 @@ async fn each_role_gets_what_it_may() {
 }
 
 #[tokio::test]
+async fn test_if_match_star_matches_an_existing_record() {
+    for s in sites().await {
+        let t = s.token("curator").await;
+        let rec = create(&s, &t, object("ETAG-STAR")).await;
+        let path = format!("/api/v1/objects/{}", rec["id"].as_str().unwrap());
+        let mut edit = object("ETAG-STAR");
+        edit["title"]["en"] = json!("Edited whatever its version");
+        let r = s
+            .call("PUT", &path, Some(&t), Some(edit), &[("if-match", "*")])
+            .await;
+        assert_eq!(
+            (r.status.as_u16(), r.header("etag")),
+            (200, "\"v2\"".to_owned()),
+            "{}",
+            r.text()
+        );
+        let missing = format!("/api/v1/objects/{}", uuid::Uuid::now_v7());
+        s.call("DELETE", &missing, Some(&t), None, &[("if-match", "*")])
+            .await
+            .problem(404, "");
+    }
+}
+
+#[tokio::test]
+async fn test_foreign_entity_tag_is_a_version_mismatch() {
+    for s in sites().await {
+        let t = s.token("curator").await;
+        let rec = create(&s, &t, object("ETAG-FOREIGN")).await;
+        let path = format!("/api/v1/objects/{}", rec["id"].as_str().unwrap());
+        for tag in ["W/\"xyz\"", "v1", "\"v0\""] {
+            let body = Some(object("ETAG-FOREIGN"));
+            let p = s
+                .call("PUT", &path, Some(&t), body, &[("if-match", tag)])
+                .await
+                .problem(412, "If-Match");
+            assert_eq!(p["current_version"], 1, "{tag}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn test_path_id_that_is_not_a_uuid_is_not_found() {
+    for s in sites().await {
+        let t = s.token("viewer").await;
+        for path in [
+            "/api/v1/objects/not-an-id",
+            "/api/v1/media/x",
+            "/api/v1/sensors/1",
+        ] {
+            s.call("GET", path, Some(&t), None, &[])
+                .await
+                .problem(404, "");
+        }
+    }
+}
+
+#[tokio::test]
 async fn writes_need_the_version_read_and_stale_ones_change_nothing() {
     for s in sites().await {
         let t = s.token("curator").await;
@@ -219,10 +276,10 @@ async fn writes_need_the_version_read_and_stale_ones_change_nothing() {
             &path,
             Some(&t),
             Some(edit.clone()),
-            &[("if-match", "*")],
+            &[("if-match", "\"someone-else's\"")],
         )
         .await
-        .problem(422, "If-Match");
+        .problem(412, "If-Match");
         let r = s
             .call(
                 "PUT",
@@ -356,7 +413,7 @@ async fn bad_input_gets_a_problem_naming_the_field_and_writes_nothing() {
         .problem(422, "object_number");
         s.call("GET", "/api/v1/objects/not-a-uuid", Some(&t), None, &[])
             .await
-            .problem(422, "id");
+            .problem(404, "");
         s.call("GET", "/api/v1/objects?limit=0", Some(&t), None, &[])
             .await
             .problem(422, "limit");

@@ -5,41 +5,13 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use vitrine_collections::AuthorityPage;
-use vitrine_collections::authority::{Authority, AuthorityInput, Kind};
+use vitrine_collections::authority::{Authority, AuthorityInput};
 use vitrine_collections::query::AuthorityQuery;
-use vitrine_kernel::Error;
 use vitrine_kernel::audit::HistoryEntry;
 
-use crate::api::parse_id;
-use crate::extract::{ApiJson, Caller, IfMatch, etag, query_pairs};
+use crate::extract::{ApiJson, Caller, IfMatch, authority_kind, etag, parse_id, query_pairs};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
-
-/// URL segment of each kind.
-pub const SEGMENTS: [(&str, Kind); 4] = [
-    ("people", Kind::Agent),
-    ("places", Kind::Place),
-    ("terms", Kind::Term),
-    ("locations", Kind::Location),
-];
-
-/// The kind named by a URL segment.
-pub fn kind_of(segment: &str) -> Result<Kind, Error> {
-    SEGMENTS
-        .iter()
-        .find(|(s, _)| *s == segment)
-        .map(|(_, k)| *k)
-        .ok_or(Error::NotFound { what: "route" })
-}
-
-/// The URL segment of a kind.
-pub fn segment_of(kind: Kind) -> &'static str {
-    SEGMENTS
-        .iter()
-        .find(|(_, k)| *k == kind)
-        .map(|(s, _)| *s)
-        .unwrap_or("terms")
-}
 
 fn with_etag(status: StatusCode, a: Authority) -> Response {
     let tag = etag(a.version);
@@ -64,7 +36,7 @@ pub async fn list(
     Path(kind): Path<String>,
     uri: axum::http::Uri,
 ) -> ApiResult<Json<AuthorityPage>> {
-    let kind = kind_of(&kind)?;
+    let kind = authority_kind(&kind)?;
     let pairs = query_pairs(uri.query())?;
     let q = AuthorityQuery::from_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     Ok(Json(
@@ -83,9 +55,9 @@ pub async fn create(
     Path(kind): Path<String>,
     ApiJson(input): ApiJson<AuthorityInput>,
 ) -> ApiResult<Response> {
-    let kind = kind_of(&kind)?;
+    let kind = authority_kind(&kind)?;
     let a = st.collections.create_authority(&actor, kind, input).await?;
-    let loc = format!("/api/v1/{}/{}", segment_of(kind), a.id);
+    let loc = format!("/api/v1/{}/{}", kind.segment(), a.id);
     let mut r = with_etag(StatusCode::CREATED, a);
     if let Ok(v) = HeaderValue::from_str(&loc) {
         r.headers_mut().insert(header::LOCATION, v);
@@ -106,7 +78,7 @@ pub async fn get(
     Ok(with_etag(
         StatusCode::OK,
         st.collections
-            .get_authority(&actor, kind_of(&kind)?, parse_id(&id)?)
+            .get_authority(&actor, authority_kind(&kind)?, parse_id(&id)?)
             .await?,
     ))
 }
@@ -120,13 +92,15 @@ pub async fn put(
     State(st): State<AppState>,
     Caller(actor): Caller,
     Path((kind, id)): Path<(String, String)>,
-    IfMatch(v): IfMatch,
+    im: IfMatch,
     ApiJson(input): ApiJson<AuthorityInput>,
 ) -> ApiResult<Response> {
-    let a = st
-        .collections
-        .update_authority(&actor, kind_of(&kind)?, parse_id(&id)?, v, input)
+    let (kind, id) = (authority_kind(&kind)?, parse_id(&id)?);
+    let c = &st.collections;
+    let v = im
+        .or_current(async { Ok(c.get_authority(&actor, kind, id).await?.version) })
         .await?;
+    let a = c.update_authority(&actor, kind, id, v, input).await?;
     Ok(with_etag(StatusCode::OK, a))
 }
 
@@ -139,11 +113,14 @@ pub async fn delete(
     State(st): State<AppState>,
     Caller(actor): Caller,
     Path((kind, id)): Path<(String, String)>,
-    IfMatch(v): IfMatch,
+    im: IfMatch,
 ) -> ApiResult<StatusCode> {
-    st.collections
-        .delete_authority(&actor, kind_of(&kind)?, parse_id(&id)?, v)
+    let (kind, id) = (authority_kind(&kind)?, parse_id(&id)?);
+    let c = &st.collections;
+    let v = im
+        .or_current(async { Ok(c.get_authority(&actor, kind, id).await?.version) })
         .await?;
+    c.delete_authority(&actor, kind, id, v).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -159,7 +136,7 @@ pub async fn history(
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
     Ok(Json(
         st.collections
-            .authority_history(&actor, kind_of(&kind)?, parse_id(&id)?)
+            .authority_history(&actor, authority_kind(&kind)?, parse_id(&id)?)
             .await?,
     ))
 }

@@ -6,17 +6,20 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use vitrine_conservation::SeriesData;
+use vitrine_conservation::logger::Mapping;
 use vitrine_conservation::model::{
     CalibrationInput, IngestToken, Placement, PlacementInput, Sensor, SensorInput, TargetInput,
-    parse_time,
 };
 use vitrine_conservation::overview::SpaceNow;
 use vitrine_conservation::profiles::PROFILES;
+use vitrine_conservation::{SeriesData, SeriesQuery};
+use vitrine_kernel::csv::{Cell, CsvWriter};
+use vitrine_kernel::time::ms_time;
 use vitrine_kernel::{Error, FieldError};
 
-use crate::api::parse_id;
-use crate::extract::{ApiJson, Caller, IfMatch, etag, query_pairs};
+use crate::extract::{
+    ApiJson, Caller, IfMatch, csv_attachment, etag, parse_id, query_pairs, str_pairs,
+};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
@@ -30,6 +33,18 @@ fn with_etag(status: StatusCode, s: Sensor) -> Response {
 }
 
 /// A sensor as the answer to a write, with its ETag.
+/// The version a sensor write expects (`If-Match: *` takes the current one).
+async fn sensor_version(
+    st: &AppState,
+    actor: &vitrine_kernel::Actor,
+    id: uuid::Uuid,
+    im: IfMatch,
+) -> Result<i64, Error> {
+    let c = &st.conservation;
+    im.or_current(async { Ok(c.get_sensor(actor, id).await?.0.version) })
+        .await
+}
+
 async fn sensor_reply(
     st: &AppState,
     actor: &vitrine_kernel::Actor,
@@ -98,10 +113,11 @@ pub async fn put_sensor(
     State(st): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    IfMatch(v): IfMatch,
+    im: IfMatch,
     ApiJson(input): ApiJson<SensorInput>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
+    let v = sensor_version(&st, &actor, id, im).await?;
     st.conservation.update_sensor(&actor, id, v, input).await?;
     sensor_reply(&st, &actor, id, StatusCode::OK).await
 }
@@ -113,10 +129,11 @@ pub async fn place_sensor(
     State(st): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    IfMatch(v): IfMatch,
+    im: IfMatch,
     ApiJson(input): ApiJson<PlacementInput>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
+    let v = sensor_version(&st, &actor, id, im).await?;
     st.conservation.place_sensor(&actor, id, v, input).await?;
     sensor_reply(&st, &actor, id, StatusCode::OK).await
 }
@@ -135,71 +152,10 @@ pub async fn add_calibration(
     sensor_reply(&st, &actor, id, StatusCode::CREATED).await
 }
 
-/// The parameters of a series request.
-pub struct SeriesQuery {
-    /// Metric code.
-    pub metric: String,
-    /// Start (ms).
-    pub from: i64,
-    /// End (ms).
-    pub to: i64,
-}
-
-/// Reads `metric`, `from`, `to` (RFC 3339 or ms; default the last 24 hours).
-pub fn series_query(uri: &Uri) -> Result<SeriesQuery, Error> {
+/// The series parameters of a request (`metric`, `from`, `to`), read by the domain.
+fn series_params(uri: &Uri) -> Result<SeriesQuery, Error> {
     let pairs = query_pairs(uri.query())?;
-    let mut metric = None;
-    let now = chrono::Utc::now().timestamp_millis();
-    let (mut from, mut to) = (None, None);
-    let mut bad = Vec::new();
-    for (k, v) in &pairs {
-        match k.as_str() {
-            "metric" => metric = Some(v.clone()),
-            "from" => match parse_time("from", v) {
-                Ok(t) => from = Some(t),
-                Err(Error::InvalidParameters(e)) => bad.extend(e),
-                Err(e) => return Err(e),
-            },
-            "to" => match parse_time("to", v) {
-                Ok(t) => to = Some(t),
-                Err(Error::InvalidParameters(e)) => bad.extend(e),
-                Err(e) => return Err(e),
-            },
-            other => bad.push(FieldError::new(
-                other,
-                "unknown_parameter",
-                "use metric, from, to",
-            )),
-        }
-    }
-    let metric = match metric {
-        Some(m) if vitrine_conservation::metric::valid_code(&m) => m,
-        Some(m) => {
-            bad.push(FieldError::new(
-                "metric",
-                "invalid_metric",
-                format!("`{m}` is not a metric name"),
-            ));
-            String::new()
-        }
-        None => {
-            bad.push(FieldError::new(
-                "metric",
-                "required",
-                "say which metric, e.g. metric=rh",
-            ));
-            String::new()
-        }
-    };
-    if !bad.is_empty() {
-        return Err(Error::InvalidParameters(bad));
-    }
-    let to = to.unwrap_or(now);
-    Ok(SeriesQuery {
-        metric,
-        from: from.unwrap_or(to - 86_400_000),
-        to,
-    })
+    SeriesQuery::from_pairs(str_pairs(&pairs), chrono::Utc::now().timestamp_millis())
 }
 
 /// A sensor's series of one metric, at the resolution that keeps it under 2,000 points.
@@ -213,7 +169,7 @@ pub async fn sensor_series(
     uri: Uri,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
-    let q = series_query(&uri)?;
+    let q = series_params(&uri)?;
     let t0 = std::time::Instant::now();
     let s = st
         .conservation
@@ -244,7 +200,7 @@ pub async fn space_series(
     uri: Uri,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
-    let q = series_query(&uri)?;
+    let q = series_params(&uri)?;
     let t0 = std::time::Instant::now();
     let s = st
         .conservation
@@ -264,15 +220,12 @@ pub async fn space_series_csv(
     uri: Uri,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
-    let q = series_query(&uri)?;
+    let q = series_params(&uri)?;
     let series = st
         .conservation
         .space_series(&actor, id, &q.metric, q.from, q.to)
         .await?;
-    Ok(csv_response(
-        &series,
-        &format!("space-{id}-{}.csv", q.metric),
-    ))
+    csv_response(&series, &format!("space-{id}-{}.csv", q.metric))
 }
 
 /// A sensor's series as CSV.
@@ -286,39 +239,48 @@ pub async fn sensor_series_csv(
     uri: Uri,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
-    let q = series_query(&uri)?;
+    let q = series_params(&uri)?;
     let s = st
         .conservation
         .sensor_series(&actor, id, &q.metric, q.from, q.to)
         .await?;
-    Ok(csv_response(
+    csv_response(
         std::slice::from_ref(&s),
         &format!("sensor-{}-{}.csv", s.sensor_code, q.metric),
-    ))
+    )
 }
 
-fn csv_response(series: &[SeriesData], filename: &str) -> Response {
-    let mut out = String::from("sensor,metric,unit,resolution,time,value,min,max,count\n");
+fn csv_response(series: &[SeriesData], filename: &str) -> ApiResult<Response> {
+    let mut w = CsvWriter::new();
+    w.header(&[
+        "sensor",
+        "metric",
+        "unit",
+        "resolution",
+        "time",
+        "value",
+        "min",
+        "max",
+        "count",
+    ])?;
     for s in series {
-        for i in 0..s.t.len() {
-            let time = vitrine_conservation::model::ms_time(s.t[i])
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            out.push_str(&format!(
-                "{},{},{},{},{time},{},{},{},{}\n",
-                s.sensor_code, s.metric, s.unit, s.resolution, s.v[i], s.min[i], s.max[i], s.n[i]
-            ));
+        let c = &s.chart;
+        for i in 0..c.t.len() {
+            let time = ms_time(c.t[i]).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            w.row(&[
+                Cell::Text(&s.sensor_code),
+                Cell::Text(&s.metric),
+                Cell::Text(&s.unit),
+                Cell::Text(&c.resolution),
+                Cell::Text(&time),
+                Cell::Number(c.v[i]),
+                Cell::Number(c.min[i]),
+                Cell::Number(c.max[i]),
+                Cell::Int(i64::try_from(c.n[i]).unwrap_or(i64::MAX)),
+            ])?;
         }
     }
-    let mut r = out.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    r
+    Ok(csv_attachment(w.finish()?, filename))
 }
 
 /// Every space with sensors or a target: latest values against the target, silent and
@@ -442,48 +404,6 @@ pub struct LoggerImport {
     pub stored: usize,
 }
 
-/// Reads the mapping of a logger file from query parameters.
-fn logger_mapping(uri: &Uri) -> Result<(vitrine_conservation::logger::Mapping, bool), Error> {
-    let mut m = vitrine_conservation::logger::Mapping::default();
-    let mut preview = false;
-    let mut bad = Vec::new();
-    for (k, v) in query_pairs(uri.query())? {
-        let v = v.trim().to_owned();
-        if v.is_empty() {
-            continue;
-        }
-        match k.as_str() {
-            "preview" => preview = matches!(v.as_str(), "1" | "true" | "yes"),
-            "delimiter" => m.delimiter = Some(v),
-            "decimal_comma" => m.decimal_comma = Some(matches!(v.as_str(), "1" | "true" | "yes")),
-            "header_row" => match v.parse() {
-                Ok(n) => m.header_row = Some(n),
-                Err(_) => bad.push(FieldError::new("header_row", "not_a_number", "a row number from 1")),
-            },
-            "time_column" => m.time_column = Some(v),
-            "time_format" => m.time_format = Some(v),
-            "utc_offset_minutes" => match v.parse() {
-                Ok(n) if (-840..=840).contains(&n) => m.utc_offset_minutes = Some(n),
-                _ => bad.push(FieldError::new("utc_offset_minutes", "out_of_range", "minutes between -840 and 840")),
-            },
-            "columns" => {
-                for pair in v.split(',') {
-                    match pair.rsplit_once(':') {
-                        Some((c, metric)) => m.columns.push((c.trim().to_owned(), metric.trim().to_owned())),
-                        None => bad.push(FieldError::new("columns", "invalid_columns", "COLUMN:metric pairs separated by commas")),
-                    }
-                }
-            }
-            other => bad.push(FieldError::new(other, "unknown_parameter", "use preview, delimiter, decimal_comma, header_row, time_column, time_format, columns, utc_offset_minutes")),
-        }
-    }
-    if bad.is_empty() {
-        Ok((m, preview))
-    } else {
-        Err(Error::InvalidParameters(bad))
-    }
-}
-
 /// Imports a data logger's file (Meaco, Tinytag, Hanwell, `;`-separated with decimal
 /// commas, or any CSV with a mapping) into a sensor's readings. `preview=true` only reads.
 #[utoipa::path(post, path = "/api/v1/sensors/{id}/logger-import", tag = "environment",
@@ -501,7 +421,8 @@ pub async fn logger_import(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<LoggerImport>> {
     let id = parse_id(&id)?;
-    let (mapping, preview) = logger_mapping(&uri)?;
+    let pairs = query_pairs(uri.query())?;
+    let (mapping, preview) = Mapping::from_pairs(str_pairs(&pairs))?;
     let (preview, stored) = st
         .conservation
         .import_logger(&actor, id, &body, &mapping, preview)
@@ -564,10 +485,14 @@ pub async fn put_rule(
     State(st): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    IfMatch(v): IfMatch,
+    im: IfMatch,
     ApiJson(input): ApiJson<vitrine_conservation::rules::RuleInput>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
+    let c = &st.conservation;
+    let v = im
+        .or_current(async { Ok(c.get_rule(&actor, id).await?.version) })
+        .await?;
     st.conservation.update_rule(&actor, id, v, input).await?;
     Ok(rule_reply(
         StatusCode::OK,

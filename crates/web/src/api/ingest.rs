@@ -9,41 +9,16 @@ use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use vitrine_conservation::Path;
 use vitrine_conservation::Writer;
 use vitrine_conservation::ingest::{
-    IngestReport, JsonBatch, LineError, Precision, parse_json, parse_line_protocol,
+    IngestReport, JsonBatch, Precision, parse_json, parse_line_protocol,
 };
-use vitrine_conservation::service::Path;
 use vitrine_kernel::{Actor, Error};
 
 use crate::extract::{parse_json as parse_json_body, query_pairs, same_origin, session_secret};
 use crate::problem::{ApiError, Problem};
 use crate::state::AppState;
-
-/// The answer when some lines were refused: a problem document with the counts, and the
-/// `error` (1.x) and `message` (2.x) members InfluxDB clients print.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct IngestProblem {
-    #[serde(rename = "type")]
-    kind: String,
-    title: String,
-    status: u16,
-    detail: String,
-    field: String,
-    /// InfluxDB 2.x clients read this.
-    message: String,
-    /// InfluxDB 1.x clients read this.
-    error: String,
-    /// Lines (or items) stored.
-    accepted: usize,
-    /// Lines (or items) refused.
-    rejected: usize,
-    /// Readings stored.
-    values: usize,
-    /// The first refused lines.
-    errors: Vec<LineError>,
-}
 
 fn report_response(rep: IngestReport, ok: StatusCode) -> Response {
     if rep.rejected == 0 {
@@ -64,29 +39,17 @@ fn report_response(rep: IngestReport, ok: StatusCode) -> Response {
         rep.rejected + rep.accepted,
         rep.accepted
     );
-    let body = IngestProblem {
-        kind: "https://vitrine.museum/problems/invalid-lines".into(),
-        title: "Bad Request".into(),
-        status: 400,
-        message: detail.clone(),
-        error: detail.clone(),
-        detail,
-        field: "body".into(),
-        accepted: rep.accepted,
-        rejected: rep.rejected,
-        values: rep.values,
-        errors: rep.errors,
-    };
-    let mut r = (
-        StatusCode::BAD_REQUEST,
-        serde_json::to_vec(&body).unwrap_or_default(),
-    )
-        .into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        header::HeaderValue::from_static("application/problem+json"),
-    );
-    r
+    // The problem with the counts, and the `error` (1.x) and `message` (2.x) members
+    // InfluxDB clients print.
+    Problem::new(StatusCode::BAD_REQUEST, "invalid-lines", detail.clone())
+        .field("body")
+        .extension("message", &detail)
+        .extension("error", &detail)
+        .extension("accepted", rep.accepted)
+        .extension("rejected", rep.rejected)
+        .extension("values", rep.values)
+        .extension("errors", &rep.errors)
+        .into_response()
 }
 
 /// Who is writing: an ingest token or staff API token in `Authorization: Token …` or
@@ -254,7 +217,7 @@ async fn line_protocol(
            ("db" = Option<String>, Query, description = "accepted and ignored: one store"),
            ("p" = Option<String>, Query, description = "token, for clients that cannot send headers")),
     request_body(content = String, content_type = "text/plain", description = "line protocol, optionally gzip"),
-    responses((status = 204, description = "all stored"), (status = 400, body = IngestProblem), (status = 401, body = Problem), (status = 413, body = Problem)),
+    responses((status = 204, description = "all stored"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 413, body = Problem)),
     security(("bearer" = [])))]
 pub async fn write_v1(
     State(st): State<AppState>,
@@ -270,7 +233,7 @@ pub async fn write_v1(
     params(("precision" = Option<String>, Query, description = "ns (default), us, ms, s"),
            ("bucket" = Option<String>, Query), ("org" = Option<String>, Query)),
     request_body(content = String, content_type = "text/plain", description = "line protocol, optionally gzip"),
-    responses((status = 204, description = "all stored"), (status = 400, body = IngestProblem), (status = 401, body = Problem), (status = 413, body = Problem)),
+    responses((status = 204, description = "all stored"), (status = 400, body = Problem), (status = 401, body = Problem), (status = 413, body = Problem)),
     security(("bearer" = [])))]
 pub async fn write_v2(
     State(st): State<AppState>,
@@ -283,7 +246,7 @@ pub async fn write_v2(
 
 /// A JSON batch of readings: `{"readings": [{"sensor", "metric", "value", "time"?}]}`.
 #[utoipa::path(post, path = "/api/v1/readings", tag = "readings", request_body = JsonBatch,
-    responses((status = 200, body = IngestReport), (status = 400, body = IngestProblem), (status = 401, body = Problem), (status = 413, body = Problem)),
+    responses((status = 200, body = IngestReport), (status = 400, body = Problem), (status = 401, body = Problem), (status = 413, body = Problem)),
     security(("bearer" = [])))]
 pub async fn readings_json(
     State(st): State<AppState>,

@@ -10,17 +10,3 @@ pub mod openapi;
 pub mod public;
 pub mod search;
 pub mod session;
-
-use uuid::Uuid;
-use vitrine_kernel::Error;
-
-/// Parses a record id from the path, naming it when it is not a UUID.
-pub fn parse_id(s: &str) -> Result<Uuid, Error> {
-    Uuid::parse_str(s).map_err(|_| {
-        Error::invalid(
-            "id",
-            "invalid_id",
-            format!("`{s}` is not a record id (a UUID)"),
-        )
-    })
-}

@@ -9,8 +9,7 @@ use vitrine_collections::ObjectPage;
 use vitrine_collections::model::{ObjectInput, ObjectRecord};
 use vitrine_kernel::audit::HistoryEntry;
 
-use crate::api::parse_id;
-use crate::extract::{ApiJson, Caller, IfMatch, ListQuery, etag, parse_etag};
+use crate::extract::{ApiJson, Caller, IfMatch, ListQuery, etag, parse_etag, parse_id};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
@@ -89,6 +88,18 @@ pub async fn get(
     Ok(with_etag(StatusCode::OK, rec))
 }
 
+/// The version an object write expects (`If-Match: *` takes the current one).
+async fn object_version(
+    st: &AppState,
+    actor: &vitrine_kernel::Actor,
+    id: uuid::Uuid,
+    im: IfMatch,
+) -> Result<i64, vitrine_kernel::Error> {
+    let c = &st.collections;
+    im.or_current(async { Ok(c.get_object(actor, id).await?.version) })
+        .await
+}
+
 /// Replaces an object's fields; `If-Match` must name the version you read.
 #[utoipa::path(put, path = "/api/v1/objects/{id}", tag = "objects", request_body = ObjectInput,
     params(("id" = uuid::Uuid, Path), ("If-Match" = String, Header, description = "ETag of the version you edited")),
@@ -98,14 +109,14 @@ pub async fn put(
     State(st): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    IfMatch(v): IfMatch,
+    im: IfMatch,
     ApiJson(input): ApiJson<ObjectInput>,
 ) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let v = object_version(&st, &actor, id, im).await?;
     Ok(with_etag(
         StatusCode::OK,
-        st.collections
-            .update_object(&actor, parse_id(&id)?, v, input)
-            .await?,
+        st.collections.update_object(&actor, id, v, input).await?,
     ))
 }
 
@@ -118,14 +129,14 @@ pub async fn patch(
     State(st): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    IfMatch(v): IfMatch,
+    im: IfMatch,
     ApiJson(p): ApiJson<Value>,
 ) -> ApiResult<Response> {
+    let id = parse_id(&id)?;
+    let v = object_version(&st, &actor, id, im).await?;
     Ok(with_etag(
         StatusCode::OK,
-        st.collections
-            .patch_object(&actor, parse_id(&id)?, v, &p)
-            .await?,
+        st.collections.patch_object(&actor, id, v, &p).await?,
     ))
 }
 
@@ -138,11 +149,11 @@ pub async fn delete(
     State(st): State<AppState>,
     Caller(actor): Caller,
     Path(id): Path<String>,
-    IfMatch(v): IfMatch,
+    im: IfMatch,
 ) -> ApiResult<StatusCode> {
-    st.collections
-        .delete_object(&actor, parse_id(&id)?, v)
-        .await?;
+    let id = parse_id(&id)?;
+    let v = object_version(&st, &actor, id, im).await?;
+    st.collections.delete_object(&actor, id, v).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

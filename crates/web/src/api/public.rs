@@ -7,8 +7,7 @@ use axum::response::{IntoResponse, Response};
 use vitrine_collections::ObjectPage;
 use vitrine_collections::projection::PublicObject;
 
-use crate::api::parse_id;
-use crate::extract::ListQuery;
+use crate::extract::{ListQuery, parse_id};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 

@@ -9,15 +9,15 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 use vitrine_collections::model::ObjectRecord;
+use vitrine_kernel::csv::{Cell, CsvWriter};
 use vitrine_kernel::{Error, Lang, Permission};
 use vitrine_search::engine::SearchResults;
 use vitrine_search::request::SearchRequest;
 use vitrine_search::suggest::Suggestion;
 use vitrine_search::{IndexStatus, SavedSearch};
 
-use crate::api::parse_id;
 use crate::api::public::cacheable;
-use crate::extract::{ApiJson, Caller, query_pairs};
+use crate::extract::{ApiJson, Caller, parse_id, query_pairs, search_request};
 use crate::i18n::Tr;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -36,12 +36,6 @@ pub fn label_codes(r: &mut SearchResults, tr: Tr<'_>) {
     }
 }
 
-/// The checked request of a URL (400 naming the parameter otherwise).
-pub fn request_of(uri: &Uri, empty_q_is_browse: bool) -> Result<SearchRequest, Error> {
-    let pairs = query_pairs(uri.query()).map_err(Error::into_parameters)?;
-    SearchRequest::from_pairs(&pairs, empty_q_is_browse)
-}
-
 /// Searches every record the caller may see.
 #[utoipa::path(get, path = "/api/v1/search", tag = "search",
     params(("q" = Option<String>, Query, description = "words, \"phrases\", -exclude, field:value, OR"),
@@ -58,7 +52,7 @@ pub async fn search(
     Caller(actor): Caller,
     uri: Uri,
 ) -> ApiResult<Json<SearchResults>> {
-    let req = request_of(&uri, false)?;
+    let req = search_request(&uri, false)?;
     let mut r = st.search.search(&actor, &req).await?;
     label_codes(&mut r, st.i18n.tr(req.lang));
     Ok(Json(r))
@@ -72,7 +66,7 @@ pub async fn search(
            ("cursor" = Option<String>, Query), ("limit" = Option<u32>, Query), ("lang" = Option<String>, Query)),
     responses((status = 200, body = SearchResults), (status = 400, body = Problem), (status = 503, body = Problem)))]
 pub async fn public_search(State(st): State<AppState>, uri: Uri) -> ApiResult<Response> {
-    let req = request_of(&uri, false)?;
+    let req = search_request(&uri, false)?;
     let mut r = st.search.search_public(&req).await?;
     label_codes(&mut r, st.i18n.tr(req.lang));
     Ok(cacheable(Json(r)))
@@ -139,18 +133,9 @@ const CSV_HEADER: [&str; 13] = [
     "current_location",
 ];
 
-/// A cell a spreadsheet will not run as a formula.
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    }
-}
-
 fn csv_rows(records: &[ObjectRecord], tr: Tr<'_>) -> Result<Bytes, Error> {
     let lang = tr.lang;
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = CsvWriter::new();
     let label = |r: &ObjectRecord, id: &Option<Uuid>| {
         id.and_then(|i| r.labels.get(&i))
             .map(|l| l.best(lang).to_owned())
@@ -178,12 +163,10 @@ fn csv_rows(records: &[ObjectRecord], tr: Tr<'_>) -> Result<Bytes, Error> {
             d.public.to_string(),
             d.current_location.clone().unwrap_or_default(),
         ];
-        w.write_record(row.iter().map(|s| cell(s)))
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let cells: Vec<Cell<'_>> = row.iter().map(|s| Cell::Text(s)).collect();
+        w.row(&cells)?;
     }
-    w.into_inner()
-        .map(Bytes::from)
-        .map_err(|e| Error::Internal(e.to_string()))
+    w.finish().map(Bytes::from)
 }
 
 /// Every match of a search as CSV (UTF-8 with BOM, so spreadsheets read Chinese).
@@ -196,16 +179,13 @@ pub async fn export_csv(
     Caller(actor): Caller,
     uri: Uri,
 ) -> ApiResult<Response> {
-    let mut req = request_of(&uri, true)?;
+    let mut req = search_request(&uri, true)?;
     req.offset = 0;
     let ids = st.search.export_ids(&actor, &req).await?;
     let lang = req.lang;
-    let mut head = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
-    head.write_record(CSV_HEADER)
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    let head = head
-        .into_inner()
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let mut head = CsvWriter::with_bom();
+    head.header(&CSV_HEADER)?;
+    let head = head.finish()?;
     // Rows are written batch by batch as the client reads, never all in memory.
     let chunks = ids.chunks(500).map(<[Uuid]>::to_vec).collect::<Vec<_>>();
     let stream = futures_util::stream::unfold(

@@ -9,8 +9,7 @@ use uuid::Uuid;
 use vitrine_kernel::accounts::TokenInfo;
 use vitrine_kernel::{Error, Role};
 
-use crate::api::parse_id;
-use crate::extract::{ApiJson, Caller};
+use crate::extract::{ApiJson, Caller, parse_id};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 

@@ -12,9 +12,7 @@ use vitrine_kernel::{Actor, Error, Permission, Principal};
 
 use super::form::FormValues;
 use super::{Layout, Staff, error_page, render};
-use crate::api::authorities::{SEGMENTS, kind_of, segment_of};
-use crate::api::parse_id;
-use crate::extract::{Caller, FormPairs, query_pairs};
+use crate::extract::{Caller, FormPairs, authority_kind, parse_id, query_pairs};
 use crate::state::AppState;
 
 const PAGE: u64 = 50;
@@ -33,10 +31,10 @@ struct ListPage<'a> {
 
 impl ListPage<'_> {
     fn segments(&self) -> [(&'static str, Kind); 4] {
-        SEGMENTS
+        Kind::SEGMENTS
     }
     fn seg(&self) -> &'static str {
-        segment_of(self.kind)
+        self.kind.segment()
     }
     fn vocabularies(&self) -> &'static [&'static str] {
         vocabularies(self.kind)
@@ -63,7 +61,7 @@ pub async fn list(
     uri: Uri,
 ) -> Response {
     let res = async {
-        let kind = kind_of(&kind)?;
+        let kind = authority_kind(&kind)?;
         let q = list_query(&uri, PAGE)?;
         let page = st.collections.search_authorities(&actor, kind, &q).await?;
         Ok::<_, Error>((kind, q, page))
@@ -113,7 +111,7 @@ pub async fn pick(
         return StatusCode::UNAUTHORIZED.into_response();
     };
     let res = async {
-        let kind = kind_of(&kind)?;
+        let kind = authority_kind(&kind)?;
         let q = list_query(&uri, 12)?;
         st.collections.search_authorities(&actor, kind, &q).await
     }
@@ -140,7 +138,7 @@ struct FormPage<'a> {
 
 impl FormPage<'_> {
     fn seg(&self) -> &'static str {
-        segment_of(self.kind)
+        self.kind.segment()
     }
     fn vocabularies(&self) -> &'static [&'static str] {
         vocabularies(self.kind)
@@ -191,7 +189,7 @@ pub async fn new_form(
     Staff { actor, user }: Staff,
     Path(kind): Path<String>,
 ) -> Response {
-    match kind_of(&kind).and_then(|k| actor.require(Permission::AuthorityEdit).map(|_| k)) {
+    match authority_kind(&kind).and_then(|k| actor.require(Permission::AuthorityEdit).map(|_| k)) {
         Ok(k) => render(&form_page(
             &st,
             &user,
@@ -210,7 +208,7 @@ pub async fn edit_form(
     Path((kind, id)): Path<(String, String)>,
 ) -> Response {
     let res = async {
-        let k = kind_of(&kind)?;
+        let k = authority_kind(&kind)?;
         let a = st
             .collections
             .get_authority(&actor, k, parse_id(&id)?)
@@ -277,7 +275,7 @@ async fn submit(
     match res {
         Ok(a) => Redirect::to(&format!(
             "/staff/authorities/{}?q={}",
-            segment_of(kind),
+            kind.segment(),
             vitrine_collections::query::percent(a.data.label.best(user.lang))
         ))
         .into_response(),
@@ -302,7 +300,7 @@ pub async fn create(
     Path(kind): Path<String>,
     FormPairs(pairs): FormPairs,
 ) -> Response {
-    match kind_of(&kind) {
+    match authority_kind(&kind) {
         Ok(k) => submit(&st, &actor, &user, k, None, pairs).await,
         Err(e) => error_page(&st, &user, e),
     }
@@ -314,7 +312,7 @@ pub async fn save(
     Path((kind, id)): Path<(String, String)>,
     FormPairs(pairs): FormPairs,
 ) -> Response {
-    match kind_of(&kind).and_then(|k| parse_id(&id).map(|i| (k, i))) {
+    match authority_kind(&kind).and_then(|k| parse_id(&id).map(|i| (k, i))) {
         Ok((k, i)) => submit(&st, &actor, &user, k, Some(i), pairs).await,
         Err(e) => error_page(&st, &user, e),
     }

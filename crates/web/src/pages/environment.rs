@@ -16,8 +16,7 @@ use vitrine_conservation::overview::SpaceNow;
 use vitrine_kernel::{Actor, Error, LangText, Permission};
 
 use super::{Layout, Staff, error_page, render};
-use crate::api::parse_id;
-use crate::extract::{FormPairs, query_pairs};
+use crate::extract::{FormPairs, parse_id, query_pairs};
 use crate::state::AppState;
 
 /// A metric offered on chart pages: code, unit, name in the page language.
@@ -125,9 +124,6 @@ struct SpacePage<'a> {
     error: Option<String>,
 }
 
-/// Metrics a target form offers.
-const TARGET_METRICS: [&str; 5] = ["temperature", "rh", "lux", "uv", "co2"];
-
 fn num_text(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
@@ -175,7 +171,7 @@ async fn space_page(
         let name = a.data.label.best(user.lang).to_owned();
         let range_rows = metric_choices(user.lang)
             .into_iter()
-            .filter(|m| TARGET_METRICS.contains(&m.code.as_str()))
+            .filter(|m| vitrine_conservation::form::TARGET_METRICS.contains(&m.code.as_str()))
             .map(|m| {
                 let r = own.ranges.get(&m.code);
                 let (lo, hi) = (
@@ -224,33 +220,7 @@ pub async fn set_target(
 ) -> Response {
     let res = async {
         let loc = parse_id(&id)?;
-        let mut ranges = std::collections::BTreeMap::new();
-        for m in TARGET_METRICS {
-            let read = |k: &str| -> Result<Option<f64>, Error> {
-                let v = form.get(&format!("{m}_{k}")).trim().replace(',', ".");
-                if v.is_empty() {
-                    return Ok(None);
-                }
-                v.parse().map(Some).map_err(|_| {
-                    Error::invalid(
-                        format!("ranges.{m}"),
-                        "not_a_number",
-                        format!("`{v}` is not a number"),
-                    )
-                })
-            };
-            let (min, max) = (read("min")?, read("max")?);
-            if min.is_some() || max.is_some() {
-                ranges.insert(
-                    m.to_owned(),
-                    vitrine_conservation::model::Range { min, max },
-                );
-            }
-        }
-        let input = vitrine_conservation::model::TargetInput {
-            profile: form.get("profile"),
-            ranges,
-        };
+        let input = vitrine_conservation::model::TargetInput::from_form(&form.0)?;
         st.conservation.set_target(&actor, loc, input).await
     }
     .await;
@@ -527,33 +497,8 @@ pub async fn add_calibration(
 ) -> Response {
     let res = async {
         let sid = parse_id(&id)?;
-        let num = |k: &str, default: f64| -> Result<f64, Error> {
-            let v = form.get(k).trim().replace(',', ".");
-            if v.is_empty() {
-                return Ok(default);
-            }
-            v.parse()
-                .map_err(|_| Error::invalid(k, "not_a_number", format!("`{v}` is not a number")))
-        };
-        let from = form.get("valid_from");
-        let valid_from = if from.trim().is_empty() {
-            None
-        } else {
-            let t = chrono::NaiveDateTime::parse_from_str(from.trim(), "%Y-%m-%dT%H:%M")
-                .map_err(|_| Error::invalid("valid_from", "invalid_time", "a date and time"))?;
-            // The form shows the museum's local time.
-            Some(
-                t.and_utc()
-                    - chrono::Duration::milliseconds(st.conservation.readings().offset_ms()),
-            )
-        };
-        let input = vitrine_conservation::model::CalibrationInput {
-            metric: form.get("metric"),
-            offset: num("offset", 0.0)?,
-            scale: num("scale", 1.0)?,
-            valid_from,
-            note: form.get("note"),
-        };
+        let offset = st.conservation.readings().offset_ms();
+        let input = vitrine_conservation::model::CalibrationInput::from_form(&form.0, offset)?;
         st.conservation
             .add_calibration(&actor, sid, input)
             .await

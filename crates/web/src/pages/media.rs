@@ -10,12 +10,10 @@ use uuid::Uuid;
 use vitrine_kernel::{Error, LangText, Permission};
 use vitrine_media::model::{RIGHTS, VIEWS};
 use vitrine_media::service::AssetPage;
-use vitrine_media::store::Filter;
-use vitrine_media::{Access, Asset, Description, Status};
+use vitrine_media::{Access, Asset, Description, Filter, Status};
 
 use super::{Layout, Staff, error_page, render};
-use crate::api::parse_id;
-use crate::extract::FormPairs;
+use crate::extract::{FormPairs, parse_id, query_pairs, str_pairs};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -122,7 +120,7 @@ pub async fn library(
     uri: Uri,
 ) -> Response {
     // The page reads its filter by the API's rules (48 images a page unless `limit=`).
-    let f = match crate::api::media::filter(uri.query()) {
+    let f = match query_pairs(uri.query()).and_then(|p| Filter::from_pairs(str_pairs(&p))) {
         Ok(f) => f,
         Err(e) => return error_page(&st, &user, e),
     };
@@ -153,7 +151,7 @@ pub async fn upload(
         .and_then(|p| p.into_iter().find(|(k, _)| k == "back").map(|(_, v)| v))
         .filter(|b| b.starts_with("/staff/"))
         .unwrap_or_else(|| "/staff/media".into());
-    match crate::api::media::receive(&st, &actor, req).await {
+    match crate::upload::receive(&st, &actor, req).await {
         Ok(_) => Redirect::to(&back).into_response(),
         Err(e) => error_page(&st, &user, e),
     }
@@ -276,7 +274,7 @@ pub async fn show(State(st): State<AppState>, staff: Staff, Path(id): Path<Strin
 fn description_from(form: &FormPairs) -> Result<Description, Error> {
     let mut d = Description::default();
     for (k, v) in &form.0 {
-        crate::api::media::describe_field(&mut d, k, v)?;
+        d.set_field(k, v)?;
     }
     if d.rights == "other" {
         d.rights = form.get("rights_other").trim().to_owned();
@@ -327,7 +325,7 @@ pub async fn link(
         Err(e) => return error_page(&st, &staff.user, e),
     };
     let res = async {
-        let object = crate::api::media::object_id(&st, &staff.actor, &form.get("object")).await?;
+        let object = crate::upload::object_id(&st, &staff.actor, &form.get("object")).await?;
         st.media.link(&staff.actor, id, object).await
     }
     .await;

@@ -13,8 +13,7 @@ use vitrine_kernel::{Actor, Error, Permission, Principal};
 
 use super::form::FormValues;
 use super::{Layout, Staff, error_page, render};
-use crate::api::parse_id;
-use crate::extract::FormPairs;
+use crate::extract::{FormPairs, parse_id};
 use crate::state::AppState;
 
 /// Repeatable row groups of the object form.

@@ -12,8 +12,7 @@ use vitrine_kernel::audit::HistoryEntry;
 use vitrine_kernel::{Error, LangText, Permission};
 
 use super::{Layout, Staff, error_page, is_htmx, render};
-use crate::api::parse_id;
-use crate::extract::query_pairs;
+use crate::extract::{parse_id, query_pairs};
 use crate::state::AppState;
 
 /// The primary image of each listed object, by object id.

@@ -8,9 +8,7 @@ use vitrine_search::SavedSearch;
 use vitrine_search::request::SearchRequest;
 
 use super::{Layout, Staff, error_page, render};
-use crate::api::parse_id;
-use crate::api::search::request_of;
-use crate::extract::{FormPairs, query_pairs};
+use crate::extract::{FormPairs, parse_id, query_pairs, search_request};
 use crate::search_view::SearchView;
 use crate::state::AppState;
 
@@ -26,7 +24,7 @@ struct SearchPage<'a> {
 
 pub async fn page(State(st): State<AppState>, Staff { actor, user }: Staff, uri: Uri) -> Response {
     let tr = st.i18n.tr(user.lang);
-    let v = match request_of(&uri, true) {
+    let v = match search_request(&uri, true) {
         Ok(mut req) => {
             req.lang = user.lang;
             let r = st.search.search(&actor, &req).await;

@@ -6,8 +6,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use vitrine_kernel::accounts::TokenInfo;
 
 use super::{Layout, Staff, error_page, render};
-use crate::api::parse_id;
-use crate::extract::FormPairs;
+use crate::extract::{FormPairs, parse_id};
 use crate::state::AppState;
 
 #[derive(Template)]

@@ -8,8 +8,7 @@ use vitrine_kernel::accounts::{NewUser, UserSummary};
 use vitrine_kernel::{Actor, Error, Permission, Principal, Role};
 
 use super::{Layout, Staff, error_page, render};
-use crate::api::parse_id;
-use crate::extract::FormPairs;
+use crate::extract::{FormPairs, parse_id};
 use crate::state::AppState;
 
 #[derive(Template)]

@@ -15,8 +15,7 @@ use vitrine_collections::query::ObjectQuery;
 use vitrine_kernel::{Actor, Error, Lang, LangText};
 use vitrine_media::{Access, Asset, Thumb};
 
-use crate::api::parse_id;
-use crate::extract::query_pairs;
+use crate::extract::{parse_id, query_pairs, search_request};
 use crate::i18n::Tr;
 use crate::pages::{render, visitor_lang};
 use crate::state::AppState;
@@ -318,7 +317,7 @@ async fn search(State(st): State<AppState>, uri: Uri, headers: HeaderMap) -> Res
     use crate::search_view::SearchView;
     let (lang, remember) = lang_of(&uri, &headers);
     let tr = st.i18n.tr(lang);
-    let v = match crate::api::search::request_of(&uri, true) {
+    let v = match search_request(&uri, true) {
         Ok(mut req) => {
             req.lang = lang;
             let r = st.search.search_public(&req).await;

@@ -42,6 +42,7 @@ pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
         KERNEL_MIGRATIONS,
         vitrine_collections::MIGRATIONS,
         vitrine_search::MIGRATIONS,
+        vitrine_timeseries::MIGRATIONS,
         vitrine_conservation::store::MIGRATIONS,
         vitrine_media::MIGRATIONS,
     ])
