@@ -124,11 +124,9 @@ fn bad(param: &str, msg: impl Into<String>) -> Error {
     Error::invalid(param, "invalid_parameter", msg)
 }
 
-/// An RFC 3339 instant parameter.
+/// An instant parameter (RFC 3339 or milliseconds, as every parameter reads them).
 fn parse_time(param: &str, v: &str) -> Result<DateTime<Utc>, Error> {
-    DateTime::parse_from_rfc3339(v)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| bad(param, "an RFC 3339 time such as 2026-01-31T08:00:00Z"))
+    vitrine_kernel::time::parse_instant(param, v).map_err(|e| Error::Invalid(vec![e]))
 }
 
 /// A page size parameter.

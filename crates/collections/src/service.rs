@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
-use vitrine_kernel::audit::{self, Action, Change, HistoryEntry, RecentChange};
+use vitrine_kernel::audit::{self, Change, HistoryEntry, RecentChange};
 use vitrine_kernel::error::Problems;
 use vitrine_kernel::{Actor, Db, Error, LangText, Permission, Result};
 
@@ -198,14 +198,7 @@ impl Collections {
         let txn = self.db.begin_write().await?;
         self.check_references(&*txn, &input).await?;
         store::insert_objects(&*txn, &[(id, &input)]).await?;
-        let entry = Change::new(
-            OBJECT,
-            id,
-            Action::Created,
-            1,
-            None::<&ObjectInput>,
-            Some(&input),
-        )?;
+        let entry = Change::created(OBJECT, id, 1, &input)?;
         audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
         self.get_object(actor, id).await
@@ -252,16 +245,7 @@ impl Collections {
         store::insert_objects(&*txn, &rows).await?;
         let changes = rows
             .iter()
-            .map(|(id, input)| {
-                Change::new(
-                    OBJECT,
-                    *id,
-                    Action::Created,
-                    1,
-                    None::<&ObjectInput>,
-                    Some(input),
-                )
-            })
+            .map(|(id, input)| Change::created(OBJECT, *id, 1, input))
             .collect::<Result<Vec<_>>>()?;
         audit::record_many(&*txn, actor, changes).await?;
         txn.commit().await?;
@@ -351,13 +335,12 @@ impl Collections {
         self.check_references(self.db.conn(), &input).await?;
         let id = current.id;
         let now = chrono::Utc::now();
-        let entry = Change::new(
+        let entry = Change::updated(
             OBJECT,
             id,
-            Action::Updated,
             expected_version + 1,
             Some(&current.data),
-            Some(&input),
+            &input,
         )?;
         let txn = self.db.begin_write().await?;
         if !store::update_object(&*txn, id, expected_version, &input, current.created_at, now)
@@ -432,14 +415,7 @@ impl Collections {
                 current: current.version,
             });
         }
-        let entry = Change::new(
-            OBJECT,
-            id,
-            Action::Deleted,
-            expected_version + 1,
-            Some(&current.data),
-            None::<&ObjectInput>,
-        )?;
+        let entry = Change::deleted(OBJECT, id, expected_version + 1, &current.data)?;
         audit::record(&*txn, actor, entry).await?;
         txn.commit().await
     }
@@ -590,14 +566,7 @@ impl Collections {
         let txn = self.db.begin_write().await?;
         self.check_parent(&*txn, kind, Some(id), &input).await?;
         store::insert_authorities(&*txn, &[(id, kind, &input)]).await?;
-        let entry = Change::new(
-            kind.as_str(),
-            id,
-            Action::Created,
-            1,
-            None::<&AuthorityInput>,
-            Some(&input),
-        )?;
+        let entry = Change::created(kind.as_str(), id, 1, &input)?;
         audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
         self.get_authority(actor, kind, id).await
@@ -621,16 +590,7 @@ impl Collections {
         store::insert_authorities(&*txn, &rows).await?;
         let changes = rows
             .iter()
-            .map(|(id, k, a)| {
-                Change::new(
-                    k.as_str(),
-                    *id,
-                    Action::Created,
-                    1,
-                    None::<&AuthorityInput>,
-                    Some(a),
-                )
-            })
+            .map(|(id, k, a)| Change::created(k.as_str(), *id, 1, a))
             .collect::<Result<Vec<_>>>()?;
         audit::record_many(&*txn, actor, changes).await?;
         txn.commit().await
@@ -673,13 +633,12 @@ impl Collections {
                 "authority",
             ));
         }
-        let entry = Change::new(
+        let entry = Change::updated(
             kind.as_str(),
             id,
-            Action::Updated,
             expected_version + 1,
             Some(&current.data),
-            Some(&input),
+            &input,
         )?;
         audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
@@ -711,14 +670,7 @@ impl Collections {
                 current: current.version,
             });
         }
-        let entry = Change::new(
-            kind.as_str(),
-            id,
-            Action::Deleted,
-            expected_version + 1,
-            Some(&current.data),
-            None::<&AuthorityInput>,
-        )?;
+        let entry = Change::deleted(kind.as_str(), id, expected_version + 1, &current.data)?;
         audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
         self.labels.forget(id);

@@ -260,8 +260,7 @@ pub fn parse_json<'a>(
             Some(serde_json::Value::Number(x)) => x
                 .as_i64()
                 .ok_or_else(|| "time must be whole milliseconds".to_owned()),
-            Some(serde_json::Value::String(s)) => chrono::DateTime::parse_from_rfc3339(s)
-                .map(|t| t.timestamp_millis())
+            Some(serde_json::Value::String(s)) => vitrine_kernel::time::parse_instant_ms("time", s)
                 .map_err(|_| format!("time `{s}` is not RFC 3339")),
             Some(_) => Err("time must be RFC 3339 text or milliseconds".into()),
         };

@@ -1,10 +1,10 @@
 //! SQL of the media library: assets, their links to objects, and the derivative queue.
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{ConnectionTrait, FromQueryResult, Value};
 use uuid::Uuid;
 use vitrine_kernel::migrate::Migration;
-use vitrine_kernel::sql::stmt;
+use vitrine_kernel::sql::{fetch_all, fetch_one, stmt};
 use vitrine_kernel::{LangText, Result};
 
 use crate::filter::Filter;
@@ -48,51 +48,106 @@ const COLS: &str = "a.id, a.identifier, a.sha256, a.byte_size, a.kind, a.origina
     EXISTS (SELECT 1 FROM object_media m JOIN objects o ON o.id = m.object_id \
             WHERE m.asset_id = a.id AND o.public AND o.deleted_at IS NULL) AS on_public_object";
 
-fn json<T: serde::de::DeserializeOwned + Default>(r: &QueryResult, col: &str) -> Result<T> {
-    let v: serde_json::Value = r.try_get("", col)?;
-    Ok(serde_json::from_value(v).unwrap_or_default())
+/// A stored JSON value read back, or the type's default when it no longer fits.
+fn json<T: serde::de::DeserializeOwned + Default>(v: serde_json::Value) -> T {
+    serde_json::from_value(v).unwrap_or_default()
 }
 
-fn row(r: &QueryResult) -> Result<AssetRow> {
-    let access: String = r.try_get("", "access")?;
-    Ok(AssetRow {
-        id: r.try_get("", "id")?,
-        identifier: r.try_get("", "identifier")?,
-        sha256: r.try_get("", "sha256")?,
-        byte_size: r.try_get("", "byte_size")?,
-        kind: Kind::parse(&r.try_get::<String>("", "kind")?).unwrap_or(Kind::Tiff),
-        original_name: r.try_get("", "original_name")?,
-        master_path: r.try_get("", "master_path")?,
-        technical: json(r, "technical")?,
-        description: Description {
-            caption: json::<LangText>(r, "caption")?,
-            photographer: r.try_get("", "photographer")?,
-            taken: r.try_get("", "taken")?,
-            view: r.try_get("", "view_type")?,
-            rights: r.try_get("", "rights")?,
-            credit: json::<LangText>(r, "credit")?,
-            access: Access::parse(&access),
-        },
-        access: Access::parse(&access).unwrap_or(Access::Closed),
-        status: Status::parse(&r.try_get::<String>("", "status")?),
-        progress: r.try_get("", "progress")?,
-        error: r.try_get("", "error")?,
-        levels: r.try_get("", "levels")?,
-        version: r.try_get("", "version")?,
-        created_at: r.try_get("", "created_at")?,
-        updated_at: r.try_get("", "updated_at")?,
-        created_by: r.try_get("", "created_by")?,
-        on_public_object: r.try_get("", "on_public_object")?,
-    })
+/// A row of [`COLS`] as stored.
+#[derive(FromQueryResult)]
+struct AssetRecord {
+    id: Uuid,
+    identifier: String,
+    sha256: String,
+    byte_size: i64,
+    kind: String,
+    original_name: String,
+    master_path: String,
+    technical: serde_json::Value,
+    caption: serde_json::Value,
+    photographer: String,
+    taken: String,
+    view_type: String,
+    rights: String,
+    credit: serde_json::Value,
+    access: String,
+    status: String,
+    progress: i64,
+    error: Option<String>,
+    levels: i64,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    created_by: String,
+    on_public_object: bool,
+}
+
+impl From<AssetRecord> for AssetRow {
+    fn from(r: AssetRecord) -> Self {
+        AssetRow {
+            id: r.id,
+            identifier: r.identifier,
+            sha256: r.sha256,
+            byte_size: r.byte_size,
+            kind: Kind::parse(&r.kind).unwrap_or(Kind::Tiff),
+            original_name: r.original_name,
+            master_path: r.master_path,
+            technical: json(r.technical),
+            description: Description {
+                caption: json::<LangText>(r.caption),
+                photographer: r.photographer,
+                taken: r.taken,
+                view: r.view_type,
+                rights: r.rights,
+                credit: json::<LangText>(r.credit),
+                access: Access::parse(&r.access),
+            },
+            access: Access::parse(&r.access).unwrap_or(Access::Closed),
+            status: Status::parse(&r.status),
+            progress: r.progress,
+            error: r.error,
+            levels: r.levels,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            created_by: r.created_by,
+            on_public_object: r.on_public_object,
+        }
+    }
+}
+
+/// An object's image: the asset row and whether it is the object's primary image.
+#[derive(FromQueryResult)]
+struct ShownAsset {
+    #[sea_orm(nested)]
+    asset: AssetRecord,
+    is_primary: bool,
+}
+
+/// An asset row with the object it was found through.
+#[derive(FromQueryResult)]
+struct AssetOfObject {
+    #[sea_orm(nested)]
+    asset: AssetRecord,
+    for_object: Uuid,
+}
+
+/// One id a statement returns.
+#[derive(FromQueryResult)]
+struct IdRecord {
+    id: Uuid,
+}
+
+/// One count a statement returns.
+#[derive(FromQueryResult)]
+struct CountRecord {
+    n: i64,
 }
 
 async fn one(c: &impl ConnectionTrait, filter: &str, value: Value) -> Result<Option<AssetRow>> {
     let sql = format!("SELECT {COLS} FROM media_assets a WHERE {filter}");
-    c.query_one_raw(stmt(c.get_database_backend(), &sql, vec![value]))
-        .await?
-        .as_ref()
-        .map(row)
-        .transpose()
+    let row: Option<AssetRecord> = fetch_one(c, &sql, vec![value]).await?;
+    Ok(row.map(AssetRow::from))
 }
 
 /// One asset by id.
@@ -220,16 +275,16 @@ pub async fn claim(c: &impl ConnectionTrait) -> Result<Option<Uuid>> {
     let b = c.get_database_backend();
     let now = Utc::now();
     loop {
-        let found = c
-            .query_one_raw(stmt(
-                b,
-                "SELECT id FROM media_assets WHERE status = 'pending' \
-                 OR (status = 'processing' AND lease_until < ?) ORDER BY created_at LIMIT 1",
-                vec![now.into()],
-            ))
-            .await?;
-        let Some(r) = found else { return Ok(None) };
-        let id: Uuid = r.try_get("", "id")?;
+        let found: Option<IdRecord> = fetch_one(
+            c,
+            "SELECT id FROM media_assets WHERE status = 'pending' \
+             OR (status = 'processing' AND lease_until < ?) ORDER BY created_at LIMIT 1",
+            vec![now.into()],
+        )
+        .await?;
+        let Some(IdRecord { id }) = found else {
+            return Ok(None);
+        };
         let res = c
             .execute_raw(stmt(
                 b,
@@ -273,7 +328,6 @@ pub async fn mark_pending(c: &impl ConnectionTrait, ids: &[Uuid]) -> Result<u64>
 
 /// A page of assets, newest first, and how many match.
 pub async fn list(c: &impl ConnectionTrait, f: &Filter) -> Result<(Vec<AssetRow>, i64)> {
-    let b = c.get_database_backend();
     let mut wh = vec!["1 = 1".to_owned()];
     let mut vals: Vec<Value> = Vec::new();
     for word in f.q.split_whitespace().take(8) {
@@ -298,30 +352,18 @@ pub async fn list(c: &impl ConnectionTrait, f: &Filter) -> Result<(Vec<AssetRow>
         None => {}
     }
     let filter = wh.join(" AND ");
-    let total = c
-        .query_one_raw(stmt(
-            b,
-            &format!("SELECT COUNT(*) AS n FROM media_assets a WHERE {filter}"),
-            vals.clone(),
-        ))
+    let count = format!("SELECT COUNT(*) AS n FROM media_assets a WHERE {filter}");
+    let total = fetch_one::<CountRecord>(c, &count, vals.clone())
         .await?
-        .map(|r| r.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0);
+        .map_or(0, |r| r.n);
     let mut page_vals = vals;
     page_vals.push((f.limit as i64).into());
     page_vals.push((f.offset as i64).into());
-    let rows = c
-        .query_all_raw(stmt(
-            b,
-            &format!("SELECT {COLS} FROM media_assets a WHERE {filter} ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?"),
-            page_vals,
-        ))
-        .await?
-        .iter()
-        .map(row)
-        .collect::<Result<Vec<_>>>()?;
-    Ok((rows, total))
+    let page = format!(
+        "SELECT {COLS} FROM media_assets a WHERE {filter} ORDER BY a.created_at DESC, a.id DESC LIMIT ? OFFSET ?"
+    );
+    let rows: Vec<AssetRecord> = fetch_all(c, &page, page_vals).await?;
+    Ok((rows.into_iter().map(AssetRow::from).collect(), total))
 }
 
 /// The objects each asset shows, in one query.
@@ -330,31 +372,36 @@ pub async fn links(c: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<(Uuid, 
         return Ok(Vec::new());
     }
     let marks = vec!["?"; ids.len()].join(",");
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!(
-                "SELECT m.asset_id, m.object_id, m.position, m.is_primary, o.object_number, o.title \
-                 FROM object_media m JOIN objects o ON o.id = m.object_id \
-                 WHERE m.asset_id IN ({marks}) AND o.deleted_at IS NULL ORDER BY o.object_number"
-            ),
-            ids.iter().map(|i| (*i).into()).collect(),
-        ))
-        .await?;
-    rows.iter()
+    /// A link of an asset to an object, with the object's number and title.
+    #[derive(FromQueryResult)]
+    struct LinkRecord {
+        asset_id: Uuid,
+        object_id: Uuid,
+        position: i64,
+        is_primary: bool,
+        object_number: String,
+        title: serde_json::Value,
+    }
+    let sql = format!(
+        "SELECT m.asset_id, m.object_id, m.position, m.is_primary, o.object_number, o.title \
+         FROM object_media m JOIN objects o ON o.id = m.object_id \
+         WHERE m.asset_id IN ({marks}) AND o.deleted_at IS NULL ORDER BY o.object_number"
+    );
+    let values = ids.iter().map(|i| (*i).into()).collect();
+    let rows: Vec<LinkRecord> = fetch_all(c, &sql, values).await?;
+    Ok(rows
+        .into_iter()
         .map(|r| {
-            Ok((
-                r.try_get("", "asset_id")?,
-                Link {
-                    object_id: r.try_get("", "object_id")?,
-                    object_number: r.try_get("", "object_number")?,
-                    title: json(r, "title")?,
-                    position: r.try_get("", "position")?,
-                    primary: r.try_get("", "is_primary")?,
-                },
-            ))
+            let link = Link {
+                object_id: r.object_id,
+                object_number: r.object_number,
+                title: json(r.title),
+                position: r.position,
+                primary: r.is_primary,
+            };
+            (r.asset_id, link)
         })
-        .collect()
+        .collect())
 }
 
 /// An object's images in its order.
@@ -362,19 +409,15 @@ pub async fn object_assets(
     c: &impl ConnectionTrait,
     object_id: Uuid,
 ) -> Result<Vec<(AssetRow, bool)>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            &format!(
-                "SELECT {COLS}, om.is_primary FROM object_media om JOIN media_assets a ON a.id = om.asset_id \
-                 WHERE om.object_id = ? ORDER BY om.position, a.created_at"
-            ),
-            vec![object_id.into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| Ok((row(r)?, r.try_get("", "is_primary")?)))
-        .collect()
+    let sql = format!(
+        "SELECT {COLS}, om.is_primary FROM object_media om JOIN media_assets a ON a.id = om.asset_id \
+         WHERE om.object_id = ? ORDER BY om.position, a.created_at"
+    );
+    let rows: Vec<ShownAsset> = fetch_all(c, &sql, vec![object_id.into()]).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (AssetRow::from(r.asset), r.is_primary))
+        .collect())
 }
 
 /// The images of these objects (only their primary images with `primary_only`), each with
@@ -393,57 +436,46 @@ pub async fn of_objects(
         } else {
             ""
         };
-        let rows = c
-            .query_all_raw(stmt(
-                c.get_database_backend(),
-                &format!(
-                    "SELECT {COLS}, om.object_id AS for_object FROM object_media om \
-                     JOIN media_assets a ON a.id = om.asset_id \
-                     WHERE {primary}om.object_id IN ({marks})"
-                ),
-                chunk.iter().map(|i| (*i).into()).collect(),
-            ))
-            .await?;
-        for r in &rows {
-            out.push((r.try_get("", "for_object")?, row(r)?));
-        }
+        let sql = format!(
+            "SELECT {COLS}, om.object_id AS for_object FROM object_media om \
+             JOIN media_assets a ON a.id = om.asset_id \
+             WHERE {primary}om.object_id IN ({marks})"
+        );
+        let values = chunk.iter().map(|i| (*i).into()).collect();
+        let rows: Vec<AssetOfObject> = fetch_all(c, &sql, values).await?;
+        out.extend(
+            rows.into_iter()
+                .map(|r| (r.for_object, AssetRow::from(r.asset))),
+        );
     }
     Ok(out)
 }
 
 /// The objects an asset is shown with.
 pub async fn objects_of(c: &impl ConnectionTrait, asset_id: Uuid) -> Result<Vec<Uuid>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            "SELECT object_id FROM object_media WHERE asset_id = ?",
-            vec![asset_id.into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| Ok(r.try_get("", "object_id")?))
-        .collect()
+    let sql = "SELECT object_id AS id FROM object_media WHERE asset_id = ?";
+    let rows: Vec<IdRecord> = fetch_all(c, sql, vec![asset_id.into()]).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Links an asset to an object at the end of its images (primary when it is the first).
 pub async fn link(c: &impl ConnectionTrait, object_id: Uuid, asset_id: Uuid) -> Result<bool> {
     let b = c.get_database_backend();
-    let existing = c
-        .query_one_raw(stmt(
-            b,
-            "SELECT COUNT(*) AS n, COALESCE(MAX(position), 0) AS top, \
-             SUM(CASE WHEN asset_id = ? THEN 1 ELSE 0 END) AS here FROM object_media WHERE object_id = ?",
-            vec![asset_id.into(), object_id.into()],
-        ))
-        .await?;
-    let (n, top, here) = match existing {
-        Some(r) => (
-            r.try_get::<i64>("", "n")?,
-            r.try_get::<i64>("", "top")?,
-            r.try_get::<Option<i64>>("", "here")?.unwrap_or(0),
-        ),
-        None => (0, 0, 0),
-    };
+    /// How many images an object has, its last position, and whether this one is there.
+    #[derive(FromQueryResult)]
+    struct Existing {
+        n: i64,
+        top: i64,
+        here: Option<i64>,
+    }
+    let existing: Option<Existing> = fetch_one(
+        c,
+        "SELECT COUNT(*) AS n, COALESCE(MAX(position), 0) AS top, \
+         SUM(CASE WHEN asset_id = ? THEN 1 ELSE 0 END) AS here FROM object_media WHERE object_id = ?",
+        vec![asset_id.into(), object_id.into()],
+    )
+    .await?;
+    let (n, top, here) = existing.map_or((0, 0, 0), |e| (e.n, e.top, e.here.unwrap_or(0)));
     if here > 0 {
         return Ok(false);
     }
@@ -503,37 +535,27 @@ pub async fn set_order(
 
 /// Every asset's id, master path and checksum, for fixity checks.
 pub async fn fixity_list(c: &impl ConnectionTrait) -> Result<Vec<(Uuid, String, String, String)>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            "SELECT id, identifier, master_path, sha256 FROM media_assets ORDER BY created_at",
-            vec![],
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("", "id")?,
-                r.try_get("", "identifier")?,
-                r.try_get("", "master_path")?,
-                r.try_get("", "sha256")?,
-            ))
-        })
-        .collect()
+    /// What a fixity check needs of an asset.
+    #[derive(FromQueryResult)]
+    struct Master {
+        id: Uuid,
+        identifier: String,
+        master_path: String,
+        sha256: String,
+    }
+    let sql = "SELECT id, identifier, master_path, sha256 FROM media_assets ORDER BY created_at";
+    let rows: Vec<Master> = fetch_all(c, sql, vec![]).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.identifier, r.master_path, r.sha256))
+        .collect())
 }
 
 /// Ids of the assets an object shows (for cache invalidation).
 pub async fn assets_of_object(c: &impl ConnectionTrait, object_id: Uuid) -> Result<Vec<Uuid>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            "SELECT asset_id FROM object_media WHERE object_id = ?",
-            vec![object_id.into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| Ok(r.try_get("", "asset_id")?))
-        .collect()
+    let sql = "SELECT asset_id AS id FROM object_media WHERE object_id = ?";
+    let rows: Vec<IdRecord> = fetch_all(c, sql, vec![object_id.into()]).await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// Public objects with at least one image, per department (for IIIF collections).
@@ -541,22 +563,23 @@ pub async fn public_objects_with_images(
     c: &impl ConnectionTrait,
     department: &str,
 ) -> Result<Vec<(Uuid, String, LangText)>> {
-    let rows = c
-        .query_all_raw(stmt(
-            c.get_database_backend(),
-            "SELECT o.id, o.object_number, o.title FROM objects o WHERE o.department = ? AND o.public \
-             AND o.deleted_at IS NULL AND EXISTS (SELECT 1 FROM object_media m WHERE m.object_id = o.id) \
-             ORDER BY o.object_number",
-            vec![department.into()],
-        ))
-        .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                r.try_get("", "id")?,
-                r.try_get("", "object_number")?,
-                json(r, "title")?,
-            ))
-        })
-        .collect()
+    /// A public object's id, number and title.
+    #[derive(FromQueryResult)]
+    struct Titled {
+        id: Uuid,
+        object_number: String,
+        title: serde_json::Value,
+    }
+    let rows: Vec<Titled> = fetch_all(
+        c,
+        "SELECT o.id, o.object_number, o.title FROM objects o WHERE o.department = ? AND o.public \
+         AND o.deleted_at IS NULL AND EXISTS (SELECT 1 FROM object_media m WHERE m.object_id = o.id) \
+         ORDER BY o.object_number",
+        vec![department.into()],
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, r.object_number, json(r.title)))
+        .collect())
 }
