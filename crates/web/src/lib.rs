@@ -125,6 +125,22 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/spaces/{id}/target",
             put(api::environment::put_target),
         )
+        // Control rules and their command log; static paths win over `/api/v1/{kind}`.
+        .route(
+            "/api/v1/rules",
+            get(api::environment::list_rules).post(api::environment::create_rule),
+        )
+        .route(
+            "/api/v1/rules/{id}",
+            get(api::environment::get_rule)
+                .put(api::environment::put_rule)
+                .delete(api::environment::delete_rule),
+        )
+        .route(
+            "/api/v1/rules/{id}/override",
+            post(api::environment::override_rule),
+        )
+        .route("/api/v1/commands", get(api::environment::commands))
         .route(
             "/api/v1/environment/profiles",
             get(api::environment::profiles),
