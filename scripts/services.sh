@@ -74,6 +74,17 @@ ensure_build_tools() {
 
 # The IIIF Image API validator (PyPI iiif-validator 1.0.5) in its own virtualenv, and its
 # test image (shipped in iiif-validator-ng, CC0). Exports IIIF_VALIDATE and IIIF_TEST_IMAGE.
+# schemathesis (PyPI), the property-based API fuzzer scripts/api_fuzz.sh runs.
+ensure_schemathesis() {
+  local venv=target/api-venv
+  if ! command -v python3 >/dev/null; then apt_install python3 python3-venv python3-pip; fi
+  if [ ! -x "$venv/bin/st" ]; then
+    python3 -m venv "$venv" || { apt_install python3-venv && python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check schemathesis==4.32.5
+  fi
+  export SCHEMATHESIS="$PWD/$venv/bin/st"
+}
+
 ensure_iiif_validator() {
   local venv=target/iiif-venv
   if ! command -v python3 >/dev/null; then apt_install python3 python3-venv python3-pip; fi

@@ -16,9 +16,14 @@ ensure_npm
 echo "== cargo test (SQLite and PostgreSQL at ${VITRINE_TEST_PG%%@*}@...)"
 cargo test --workspace --locked
 
-echo "== browser journeys (headless Chromium)"
+echo "== the binary the next steps run"
 cargo build --locked -p vitrine
+
+echo "== API fuzzing (schemathesis, every operation, zero failures)"
+scripts/api_fuzz.sh target/debug/vitrine 20
 
 echo "== IIIF Image API validator (level 2)"
 scripts/iiif_validate.sh target/debug/vitrine
+
+echo "== browser journeys (headless Chromium)"
 node --test --test-concurrency=1 tests/e2e/

@@ -14,6 +14,7 @@ use crate::code::code_enum;
 
 code_enum! {
     /// Which list an authority belongs to.
+    #[schema(as = AuthorityKind)]
     Kind {
         /// People and organisations.
         Agent = "agent",

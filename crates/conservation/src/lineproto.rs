@@ -4,6 +4,14 @@
 
 use std::borrow::Cow;
 
+use vitrine_kernel::excerpt::excerpt;
+
+/// The longest measurement, tag key, tag value or field key taken, in bytes (InfluxDB's
+/// own limit).
+pub const MAX_NAME_BYTES: usize = 65_535;
+/// The longest string field value taken, in bytes (InfluxDB's: 64 KiB).
+pub const MAX_STRING_BYTES: usize = 65_536;
+
 /// A field's value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FieldValue<'a> {
@@ -85,17 +93,23 @@ pub fn parse_line(line: &[u8]) -> Result<Line<'_>, String> {
     while p < b.len() && b[p] == b',' {
         let (k, end) = name(text, p + 1, b"=, ")?;
         if end >= b.len() || b[end] != b'=' {
-            return Err(format!("tag `{k}` has no `=value`"));
+            return Err(format!("tag `{}` has no `=value`", excerpt(&k)));
         }
         let (v, end2) = name(text, end + 1, b", =")?;
         if k.is_empty() {
             return Err("empty tag key".into());
         }
         if v.is_empty() {
-            return Err(format!("tag `{k}` has an empty value"));
+            return Err(format!("tag `{}` has an empty value", excerpt(&k)));
         }
         if end2 < b.len() && b[end2] == b'=' {
-            return Err(format!("tag `{k}` has an unescaped `=` in its value"));
+            return Err(format!(
+                "tag `{}` has an unescaped `=` in its value",
+                excerpt(&k)
+            ));
+        }
+        if tags.iter().any(|(seen, _)| *seen == k) {
+            return Err(format!("tag `{}` is given twice", excerpt(&k)));
         }
         tags.push((k, v));
         p = end2;
@@ -113,9 +127,10 @@ pub fn parse_line(line: &[u8]) -> Result<Line<'_>, String> {
             return Err("missing field key".into());
         }
         if end >= b.len() || b[end] != b'=' {
-            return Err(format!("field `{k}` has no `=value`"));
+            return Err(format!("field `{}` has no `=value`", excerpt(&k)));
         }
-        let (v, end2) = field_value(text, end + 1).map_err(|e| format!("field `{k}`: {e}"))?;
+        let (v, end2) =
+            field_value(text, end + 1).map_err(|e| format!("field `{}`: {e}", excerpt(&k)))?;
         fields.push((k, v));
         p = end2;
         if p < b.len() && b[p] == b',' {
@@ -131,7 +146,7 @@ pub fn parse_line(line: &[u8]) -> Result<Line<'_>, String> {
         let rest = text[p..].trim_end();
         Some(
             rest.parse::<i64>()
-                .map_err(|_| format!("timestamp `{}` is not an integer", clip(rest)))?,
+                .map_err(|_| format!("timestamp `{}` is not an integer", excerpt(rest)))?,
         )
     } else {
         None
@@ -160,6 +175,12 @@ fn name<'a>(text: &'a str, p: usize, stops: &[u8]) -> Result<(Cow<'a, str>, usiz
         }
     }
     let raw = &text[p..i];
+    if raw.len() > MAX_NAME_BYTES {
+        return Err(format!(
+            "name `{}` is longer than {MAX_NAME_BYTES} bytes",
+            excerpt(raw)
+        ));
+    }
     if !escaped {
         return Ok((Cow::Borrowed(raw), i));
     }
@@ -196,6 +217,12 @@ fn field_value(text: &str, p: usize) -> Result<(FieldValue<'_>, usize), String> 
             return Err("unterminated string".into());
         }
         let raw = &text[p + 1..i];
+        if raw.len() > MAX_STRING_BYTES {
+            return Err(format!(
+                "string of {} bytes is longer than {MAX_STRING_BYTES} bytes",
+                raw.len()
+            ));
+        }
         let v = if escaped {
             Cow::Owned(raw.replace("\\\"", "\"").replace("\\\\", "\\"))
         } else {
@@ -214,38 +241,29 @@ fn field_value(text: &str, p: usize) -> Result<(FieldValue<'_>, usize), String> 
         _ if tok.ends_with('i') => FieldValue::Int(
             tok[..tok.len() - 1]
                 .parse()
-                .map_err(|_| format!("`{}` is not an integer", clip(tok)))?,
+                .map_err(|_| format!("`{}` is not an integer", excerpt(tok)))?,
         ),
         _ if tok.ends_with('u') => FieldValue::UInt(
             tok[..tok.len() - 1]
                 .parse()
-                .map_err(|_| format!("`{}` is not an unsigned integer", clip(tok)))?,
+                .map_err(|_| format!("`{}` is not an unsigned integer", excerpt(tok)))?,
         ),
         _ => {
             let f: f64 = tok
                 .parse()
-                .map_err(|_| format!("`{}` is not a number", clip(tok)))?;
+                .map_err(|_| format!("`{}` is not a number", excerpt(tok)))?;
             // Rust parses `nan` and `inf`; InfluxDB refuses them and so do we.
             if !f.is_finite()
                 || tok
                     .bytes()
                     .any(|c| c.is_ascii_alphabetic() && c != b'e' && c != b'E')
             {
-                return Err(format!("`{}` is not a finite number", clip(tok)));
+                return Err(format!("`{}` is not a finite number", excerpt(tok)));
             }
             FieldValue::Float(f)
         }
     };
     Ok((v, end))
-}
-
-/// At most 40 characters of a token, for error messages.
-fn clip(s: &str) -> String {
-    let mut out: String = s.chars().take(40).collect();
-    if out.len() < s.len() {
-        out.push('…');
-    }
-    out
 }
 
 #[cfg(test)]
@@ -318,6 +336,31 @@ mod tests {
     }
 
     #[test]
+    fn test_duplicate_tag_keys_are_refused() {
+        let e = parse_line(b"m,sensor=a,sensor=b v=1").unwrap_err();
+        assert!(e.contains("`sensor` is given twice"), "{e}");
+    }
+
+    #[test]
+    fn test_a_10_mb_string_field_is_refused_with_a_short_message() {
+        let line = format!("m note=\"{}\"", "x".repeat(10 << 20));
+        let e = parse_line(line.as_bytes()).unwrap_err();
+        assert!(e.contains("longer than 65536 bytes"), "{e}");
+        assert!(e.len() < 200, "{} bytes", e.len());
+    }
+
+    #[test]
+    fn test_a_name_longer_than_the_limit_is_refused_with_an_excerpt() {
+        let line = format!("m,{}=v f=1", "k".repeat(MAX_NAME_BYTES + 1));
+        let e = parse_line(line.as_bytes()).unwrap_err();
+        assert!(
+            e.contains("longer than 65535 bytes") && e.contains("cut"),
+            "{e}"
+        );
+        assert!(e.len() < 300, "{} bytes", e.len());
+    }
+
+    #[test]
     fn lines_skip_comments_and_blank_lines_and_count_from_one() {
         let body = b"# header\n\nm a=1\r\nm a=\n";
         let got: Vec<_> = lines(body).map(|(n, r)| (n, r.is_ok())).collect();
@@ -328,6 +371,19 @@ mod tests {
         #[test]
         fn never_panics(s in "\\PC{0,80}") {
             let _ = parse_line(s.as_bytes());
+        }
+
+        /// Whatever the line, the message quotes only an excerpt of it.
+        #[test]
+        fn errors_stay_short(
+            pre in "[a-z,= \"\\\\]{0,6}",
+            token in "[a-zA-Z0-9=,\"é青\\\\ ]{200,2000}",
+            post in "[a-z,= \"0-9]{0,6}",
+        ) {
+            let line = format!("{pre}{token}{post}");
+            if let Err(e) = parse_line(line.as_bytes()) {
+                prop_assert!(e.len() < 400, "{} bytes: {e}", e.len());
+            }
         }
 
         #[test]

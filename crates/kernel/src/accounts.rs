@@ -397,13 +397,16 @@ impl Accounts {
         Ok(Some((principal(u), expires)))
     }
 
-    /// Ends a session (logout) or revokes a token by its secret.
+    /// Ends the session whose secret this is (sign-out). An API token given here stays
+    /// valid: it is revoked with [`Self::revoke_api_token`].
     pub async fn logout(&self, secret: &str) -> Result<()> {
         self.forget_resolved();
         let txn = self.db.begin_write().await?;
         auth_token::Entity::update_many()
             .col_expr(auth_token::Column::RevokedAt, Expr::value(Utc::now()))
             .filter(auth_token::Column::TokenHash.eq(digest(secret)))
+            // Signing out ends a session; an API token is revoked by its own route.
+            .filter(auth_token::Column::Kind.eq("session"))
             .exec(&*txn)
             .await?;
         txn.commit().await?;

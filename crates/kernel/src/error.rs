@@ -85,12 +85,19 @@ pub enum Error {
     Internal(String),
 }
 
+/// The first few errors in one line (all of them are in the list beside it).
 fn summary(errors: &[FieldError]) -> String {
-    errors
+    const SHOWN: usize = 3;
+    let mut s = errors
         .iter()
-        .map(|e| format!("{}: {}", e.field, e.message))
+        .take(SHOWN)
+        .map(|e| format!("{}: {}", crate::excerpt::excerpt(&e.field), e.message))
         .collect::<Vec<_>>()
-        .join("; ")
+        .join("; ");
+    if errors.len() > SHOWN {
+        s.push_str(&format!("; and {} more", errors.len() - SHOWN));
+    }
+    s
 }
 
 impl Error {

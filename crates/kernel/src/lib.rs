@@ -10,6 +10,7 @@ pub mod csv;
 pub mod db;
 mod entities;
 pub mod error;
+pub mod excerpt;
 pub mod ids;
 pub mod langtext;
 pub mod migrate;

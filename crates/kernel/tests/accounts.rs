@@ -115,6 +115,27 @@ async fn api_tokens_are_listed_without_secret_and_revocable() {
 }
 
 #[tokio::test]
+async fn test_sign_out_with_an_api_token_leaves_it_valid() {
+    for t in all_engines(&[KERNEL_MIGRATIONS]).await {
+        let acc = Accounts::new(t.db.clone());
+        acc.create_user(&Actor::System("test"), new_user("bot", Role::Viewer))
+            .await
+            .unwrap();
+        let (_, p) = acc.login("bot", "correct horse").await.unwrap();
+        let (_, secret) = acc
+            .create_api_token(&Actor::User(p), "harvester", None)
+            .await
+            .unwrap();
+        acc.logout(&secret).await.unwrap();
+        assert!(
+            acc.resolve(&secret).await.unwrap().is_some(),
+            "{}: sign-out revoked an API token",
+            t.engine
+        );
+    }
+}
+
+#[tokio::test]
 async fn audit_history_is_redacted_and_rolled_back_with_its_transaction() {
     for t in all_engines(&[KERNEL_MIGRATIONS]).await {
         let id = vitrine_kernel::ids::new_id();

@@ -17,6 +17,7 @@ use crate::raster::Raster;
 /// The file formats accepted as masters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
+#[schema(as = MasterFormat)]
 pub enum Kind {
     /// JPEG.
     Jpeg,

@@ -101,6 +101,25 @@ where
     }
 }
 
+/// A signed-in caller, or 401 before anything else of the request is looked at: the
+/// staff API checks who is asking before it reads a precondition or a body.
+pub struct Staff(pub Actor);
+
+impl<S> FromRequestParts<S> for Staff
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Caller::from_request_parts(parts, state).await? {
+            Caller(Actor::Anonymous) => Err(Error::Unauthenticated.into()),
+            Caller(actor) => Ok(Staff(actor)),
+        }
+    }
+}
+
 /// A JSON body, read strictly: the media type must be JSON, unknown fields and wrong
 /// types are refused with the path of the field.
 pub struct ApiJson<T>(pub T);

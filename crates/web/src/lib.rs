@@ -22,174 +22,31 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, put};
+use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::api::{authorities, objects, openapi, session};
+use crate::api::openapi;
 use crate::problem::Problem;
 pub use crate::state::{AppState, WebConfig};
 
 /// The whole site.
 pub fn router(state: AppState) -> Router {
     let max_body = state.cfg.max_body_bytes;
-    let api = Router::new()
-        .route("/api/v1/objects", get(objects::list).post(objects::create))
-        .route(
-            "/api/v1/objects/{id}",
-            get(objects::get)
-                .put(objects::put)
-                .patch(objects::patch)
-                .delete(objects::delete),
-        )
-        .route("/api/v1/objects/{id}/history", get(objects::history))
-        .route(
-            "/api/v1/session",
-            post(session::login).delete(session::logout),
-        )
-        .route(
-            "/api/v1/tokens",
-            get(session::list_tokens).post(session::create_token),
-        )
-        .route(
-            "/api/v1/tokens/{id}",
-            axum::routing::delete(session::revoke_token),
-        )
-        .route(
-            "/api/v1/{kind}",
-            get(authorities::list).post(authorities::create),
-        )
-        .route(
-            "/api/v1/{kind}/{id}",
-            get(authorities::get)
-                .put(authorities::put)
-                .delete(authorities::delete),
-        )
-        .route("/api/v1/{kind}/{id}/history", get(authorities::history))
-        .route("/api/v1/search", get(api::search::search))
-        .route("/api/v1/search/suggest", get(api::search::suggest))
-        .route("/api/v1/search/export.csv", get(api::search::export_csv))
-        .route("/api/v1/search/status", get(api::search::status))
-        .route("/api/v1/search/reindex", post(api::search::reindex))
-        .route(
-            "/api/v1/saved-searches",
-            get(api::search::saved_list).post(api::search::saved_create),
-        )
-        .route(
-            "/api/v1/saved-searches/{id}",
-            delete(api::search::saved_delete),
-        )
-        .route("/api/public/v1/search", get(api::search::public_search))
-        .route(
-            "/api/public/v1/search/suggest",
-            get(api::search::public_suggest),
-        )
-        .route("/api/public/v1/objects", get(api::public::list))
-        .route("/api/public/v1/objects/{id}", get(api::public::get))
-        .route(
-            "/api/v1/sensors",
-            get(api::environment::list_sensors).post(api::environment::create_sensor),
-        )
-        .route(
-            "/api/v1/sensors/{id}",
-            get(api::environment::get_sensor).put(api::environment::put_sensor),
-        )
-        .route(
-            "/api/v1/sensors/{id}/placements",
-            post(api::environment::place_sensor),
-        )
-        .route(
-            "/api/v1/sensors/{id}/calibrations",
-            post(api::environment::add_calibration),
-        )
-        .route(
-            "/api/v1/sensors/{id}/series",
-            get(api::environment::sensor_series),
-        )
-        .route(
-            "/api/v1/sensors/{id}/series.csv",
-            get(api::environment::sensor_series_csv),
-        )
-        .route("/api/v1/spaces", get(api::environment::spaces))
-        .route(
-            "/api/v1/spaces/{id}/series",
-            get(api::environment::space_series),
-        )
-        .route(
-            "/api/v1/spaces/{id}/series.csv",
-            get(api::environment::space_series_csv),
-        )
-        .route(
-            "/api/v1/spaces/{id}/target",
-            put(api::environment::put_target),
-        )
-        // Control rules and their command log; static paths win over `/api/v1/{kind}`.
-        .route(
-            "/api/v1/rules",
-            get(api::environment::list_rules).post(api::environment::create_rule),
-        )
-        .route(
-            "/api/v1/rules/{id}",
-            get(api::environment::get_rule)
-                .put(api::environment::put_rule)
-                .delete(api::environment::delete_rule),
-        )
-        .route(
-            "/api/v1/rules/{id}/override",
-            post(api::environment::override_rule),
-        )
-        .route("/api/v1/commands", get(api::environment::commands))
-        .route(
-            "/api/v1/environment/profiles",
-            get(api::environment::profiles),
-        )
-        .route(
-            "/api/v1/ingest-tokens",
-            get(api::environment::list_tokens).post(api::environment::create_token),
-        )
-        .route(
-            "/api/v1/ingest-tokens/{id}",
-            delete(api::environment::revoke_token),
-        )
-        .route("/api/v1/media/reprocess", post(api::media::reprocess))
-        .route(
-            "/api/v1/media/{id}",
-            get(api::media::get).put(api::media::put),
-        )
-        .route("/api/v1/media/{id}/objects", post(api::media::link))
-        .route(
-            "/api/v1/media/{id}/objects/{object}",
-            delete(api::media::unlink),
-        )
-        .route(
-            "/api/v1/objects/{id}/media",
-            get(api::media::object_media).put(api::media::arrange),
-        )
-        .route("/api/openapi.json", get(openapi::json))
+    let (api, doc) = openapi::api(api::routes::Limits {
+        ingest: state.cfg.max_ingest_bytes,
+        upload: state.cfg.max_upload_bytes,
+    });
+    let api = api
+        .route("/api/openapi.json", openapi::json(&doc))
         .route("/api/docs", get(openapi::docs));
-    // Reading batches are larger than forms; their own limit applies (gzip bodies are
-    // checked again after decompression).
-    let ingest = Router::new()
-        .route("/write", post(api::ingest::write_v1))
-        .route("/api/v2/write", post(api::ingest::write_v2))
-        .route("/api/v1/readings", post(api::ingest::readings_json))
-        .route(
-            "/api/v1/sensors/{id}/logger-import",
-            post(api::environment::logger_import),
-        )
-        .layer(DefaultBodyLimit::max(state.cfg.max_ingest_bytes));
     let uploads = Router::new()
-        .route(
-            "/api/v1/media",
-            get(api::media::list).post(api::media::upload),
-        )
         .route("/staff/media/upload", post(pages::media::upload))
         .layer(DefaultBodyLimit::max(state.cfg.max_upload_bytes));
     Router::new()
         .merge(api)
-        .merge(ingest)
         .merge(uploads)
         .merge(iiif_routes())
         .route("/metrics", get(metrics::metrics))

@@ -3,7 +3,16 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use vitrine_kernel::excerpt::{excerpt, excerpt_to};
 use vitrine_kernel::{Error, FieldError};
+
+/// At most this many field errors are listed; `errors_omitted` counts the rest.
+pub const MAX_FIELD_ERRORS: usize = 50;
+/// The longest `detail` or message sent, in characters (outside input is quoted as an
+/// excerpt of [`vitrine_kernel::excerpt::EXCERPT_CHARS`] before that).
+const MAX_TEXT_CHARS: usize = 500;
+/// At most this many items of a list in an extension member (e.g. refused lines).
+const MAX_LIST_ITEMS: usize = 100;
 
 /// An `application/problem+json` body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -60,10 +69,47 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// The same problem, no bigger than a few kilobytes whatever the input was: long texts
+    /// cut (and marked), at most [`MAX_FIELD_ERRORS`] field errors with a count of the rest.
+    fn bounded(mut self) -> Self {
+        self.detail = excerpt_to(&self.detail, MAX_TEXT_CHARS);
+        self.field = self.field.map(|f| excerpt(&f));
+        if self.errors.len() > MAX_FIELD_ERRORS {
+            let omitted = self.errors.len() - MAX_FIELD_ERRORS;
+            self.errors.truncate(MAX_FIELD_ERRORS);
+            self.extensions
+                .insert("errors_omitted".into(), omitted.into());
+        }
+        for e in &mut self.errors {
+            e.field = excerpt(&e.field);
+            e.message = excerpt_to(&e.message, MAX_TEXT_CHARS);
+        }
+        for v in self.extensions.values_mut() {
+            bound_value(v);
+        }
+        self
+    }
+}
+
+/// Cuts every string and list inside an extension member.
+fn bound_value(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => *s = excerpt_to(s, MAX_TEXT_CHARS),
+        serde_json::Value::Array(items) => {
+            items.truncate(MAX_LIST_ITEMS);
+            items.iter_mut().for_each(bound_value);
+        }
+        serde_json::Value::Object(m) => m.values_mut().for_each(bound_value),
+        _ => {}
+    }
+}
+
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let p = self.bounded();
+        let status = StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&p).unwrap_or_default();
         let mut r = (status, body).into_response();
         r.headers_mut().insert(
             header::CONTENT_TYPE,

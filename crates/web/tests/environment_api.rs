@@ -105,7 +105,7 @@ async fn gateways_write_line_protocol_and_staff_read_series() {
             (Some(1), Some(4)),
             "{p}"
         );
-        let lines: Vec<u64> = p["errors"]
+        let lines: Vec<u64> = p["lines"]
             .as_array()
             .unwrap()
             .iter()

@@ -9,7 +9,7 @@ use vitrine_collections::authority::{Authority, AuthorityInput};
 use vitrine_collections::query::AuthorityQuery;
 use vitrine_kernel::audit::HistoryEntry;
 
-use crate::extract::{ApiJson, Caller, IfMatch, authority_kind, etag, parse_id, query_pairs};
+use crate::extract::{ApiJson, IfMatch, Staff, authority_kind, etag, parse_id, query_pairs};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
@@ -32,7 +32,7 @@ fn with_etag(status: StatusCode, a: Authority) -> Response {
     security(("bearer" = [])))]
 pub async fn list(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(kind): Path<String>,
     uri: axum::http::Uri,
 ) -> ApiResult<Json<AuthorityPage>> {
@@ -51,7 +51,7 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(kind): Path<String>,
     ApiJson(input): ApiJson<AuthorityInput>,
 ) -> ApiResult<Response> {
@@ -72,7 +72,7 @@ pub async fn create(
     security(("bearer" = [])))]
 pub async fn get(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path((kind, id)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     Ok(with_etag(
@@ -90,7 +90,7 @@ pub async fn get(
     security(("bearer" = [])))]
 pub async fn put(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path((kind, id)): Path<(String, String)>,
     im: IfMatch,
     ApiJson(input): ApiJson<AuthorityInput>,
@@ -111,7 +111,7 @@ pub async fn put(
     security(("bearer" = [])))]
 pub async fn delete(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path((kind, id)): Path<(String, String)>,
     im: IfMatch,
 ) -> ApiResult<StatusCode> {
@@ -131,7 +131,7 @@ pub async fn delete(
     security(("bearer" = [])))]
 pub async fn history(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path((kind, id)): Path<(String, String)>,
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
     Ok(Json(

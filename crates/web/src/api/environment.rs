@@ -18,7 +18,7 @@ use vitrine_kernel::time::ms_time;
 use vitrine_kernel::{Error, FieldError};
 
 use crate::extract::{
-    ApiJson, Caller, IfMatch, csv_attachment, etag, parse_id, query_pairs, str_pairs,
+    ApiJson, IfMatch, Staff, csv_attachment, etag, parse_id, query_pairs, str_pairs,
 };
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -32,7 +32,6 @@ fn with_etag(status: StatusCode, s: Sensor) -> Response {
     r
 }
 
-/// A sensor as the answer to a write, with its ETag.
 /// The version a sensor write expects (`If-Match: *` takes the current one).
 async fn sensor_version(
     st: &AppState,
@@ -45,6 +44,7 @@ async fn sensor_version(
         .await
 }
 
+/// A sensor as the answer to a write, with its ETag.
 async fn sensor_reply(
     st: &AppState,
     actor: &vitrine_kernel::Actor,
@@ -71,7 +71,7 @@ pub struct SensorDetail {
     responses((status = 200, body = Vec<Sensor>), (status = 401, body = Problem)), security(("bearer" = [])))]
 pub async fn list_sensors(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
 ) -> ApiResult<Json<Vec<Sensor>>> {
     Ok(Json(st.conservation.list_sensors(&actor).await?))
 }
@@ -81,7 +81,7 @@ pub async fn list_sensors(
     responses((status = 201, body = Sensor), (status = 409, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn create_sensor(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     ApiJson(input): ApiJson<SensorInput>,
 ) -> ApiResult<Response> {
     let id = st.conservation.create_sensor(&actor, input).await?;
@@ -90,11 +90,11 @@ pub async fn create_sensor(
 }
 
 /// One sensor with its placement history.
-#[utoipa::path(get, path = "/api/v1/sensors/{id}", tag = "environment", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/sensors/{id}", tag = "environment", params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "ETag of the version you edited")),
     responses((status = 200, body = SensorDetail), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn get_sensor(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let (sensor, placements) = st.conservation.get_sensor(&actor, parse_id(&id)?).await?;
@@ -107,11 +107,11 @@ pub async fn get_sensor(
 }
 
 /// Changes a sensor's description (`If-Match` required).
-#[utoipa::path(put, path = "/api/v1/sensors/{id}", tag = "environment", params(("id" = Uuid, Path)), request_body = SensorInput,
+#[utoipa::path(put, path = "/api/v1/sensors/{id}", tag = "environment", params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "ETag of the version you edited")), request_body = SensorInput,
     responses((status = 200, body = Sensor), (status = 412, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn put_sensor(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     im: IfMatch,
     ApiJson(input): ApiJson<SensorInput>,
@@ -123,11 +123,11 @@ pub async fn put_sensor(
 }
 
 /// Places or moves a sensor (`If-Match` required); its past readings stay with the space they measured.
-#[utoipa::path(post, path = "/api/v1/sensors/{id}/placements", tag = "environment", params(("id" = Uuid, Path)), request_body = PlacementInput,
+#[utoipa::path(post, path = "/api/v1/sensors/{id}/placements", tag = "environment", params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "ETag of the version you edited")), request_body = PlacementInput,
     responses((status = 200, body = Sensor), (status = 412, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn place_sensor(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     im: IfMatch,
     ApiJson(input): ApiJson<PlacementInput>,
@@ -143,7 +143,7 @@ pub async fn place_sensor(
     responses((status = 201, body = Sensor), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn add_calibration(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<CalibrationInput>,
 ) -> ApiResult<Response> {
@@ -164,7 +164,7 @@ fn series_params(uri: &Uri) -> Result<SeriesQuery, Error> {
     responses((status = 200, body = SeriesData), (status = 400, body = Problem)), security(("bearer" = [])))]
 pub async fn sensor_series(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     uri: Uri,
 ) -> ApiResult<Response> {
@@ -195,7 +195,7 @@ fn timed(t0: std::time::Instant, mut r: Response) -> Response {
     responses((status = 200, body = Vec<SeriesData>), (status = 400, body = Problem)), security(("bearer" = [])))]
 pub async fn space_series(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     uri: Uri,
 ) -> ApiResult<Response> {
@@ -215,7 +215,7 @@ pub async fn space_series(
     responses((status = 200, content_type = "text/csv"), (status = 400, body = Problem)), security(("bearer" = [])))]
 pub async fn space_series_csv(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     uri: Uri,
 ) -> ApiResult<Response> {
@@ -234,7 +234,7 @@ pub async fn space_series_csv(
     responses((status = 200, content_type = "text/csv"), (status = 400, body = Problem)), security(("bearer" = [])))]
 pub async fn sensor_series_csv(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     uri: Uri,
 ) -> ApiResult<Response> {
@@ -289,7 +289,7 @@ fn csv_response(series: &[SeriesData], filename: &str) -> ApiResult<Response> {
     responses((status = 200, body = Vec<SpaceNow>)), security(("bearer" = [])))]
 pub async fn spaces(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
 ) -> ApiResult<Json<Vec<SpaceNow>>> {
     Ok(Json(
         st.conservation.overview(&actor, chrono::Utc::now()).await?,
@@ -301,7 +301,7 @@ pub async fn spaces(
     responses((status = 200, body = TargetInput), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn put_target(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<TargetInput>,
 ) -> ApiResult<Json<TargetInput>> {
@@ -323,7 +323,7 @@ pub struct ProfileInfo {
 /// The named target profiles.
 #[utoipa::path(get, path = "/api/v1/environment/profiles", tag = "environment",
     responses((status = 200, body = Vec<ProfileInfo>)), security(("bearer" = [])))]
-pub async fn profiles(Caller(actor): Caller) -> ApiResult<Json<Vec<ProfileInfo>>> {
+pub async fn profiles(Staff(actor): Staff) -> ApiResult<Json<Vec<ProfileInfo>>> {
     actor.require(vitrine_kernel::Permission::EnvironmentRead)?;
     Ok(Json(
         PROFILES
@@ -361,7 +361,7 @@ pub struct IngestTokenInput {
     responses((status = 200, body = Vec<IngestToken>)), security(("bearer" = [])))]
 pub async fn list_tokens(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
 ) -> ApiResult<Json<Vec<IngestToken>>> {
     Ok(Json(st.conservation.ingest_tokens(&actor).await?))
 }
@@ -371,7 +371,7 @@ pub async fn list_tokens(
     responses((status = 201, body = NewIngestToken), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn create_token(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     ApiJson(input): ApiJson<IngestTokenInput>,
 ) -> ApiResult<Response> {
     let (token, secret) = st
@@ -386,7 +386,7 @@ pub async fn create_token(
     responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn revoke_token(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     st.conservation
@@ -415,7 +415,7 @@ pub struct LoggerImport {
     responses((status = 200, body = LoggerImport), (status = 400, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn logger_import(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     uri: Uri,
     body: axum::body::Bytes,
@@ -435,7 +435,7 @@ pub async fn logger_import(
     responses((status = 200, body = Vec<vitrine_conservation::rules::Rule>)), security(("bearer" = [])))]
 pub async fn list_rules(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
 ) -> ApiResult<Json<Vec<vitrine_conservation::rules::Rule>>> {
     Ok(Json(st.conservation.list_rules(&actor).await?))
 }
@@ -454,7 +454,7 @@ fn rule_reply(status: StatusCode, r: vitrine_conservation::rules::Rule) -> Respo
     responses((status = 201, body = vitrine_conservation::rules::Rule), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn create_rule(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     ApiJson(input): ApiJson<vitrine_conservation::rules::RuleInput>,
 ) -> ApiResult<Response> {
     let id = st.conservation.create_rule(&actor, input).await?;
@@ -469,7 +469,7 @@ pub async fn create_rule(
     responses((status = 200, body = vitrine_conservation::rules::Rule), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn get_rule(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     Ok(rule_reply(
@@ -479,11 +479,11 @@ pub async fn get_rule(
 }
 
 /// Changes a rule (`If-Match` required).
-#[utoipa::path(put, path = "/api/v1/rules/{id}", tag = "environment", params(("id" = Uuid, Path)), request_body = vitrine_conservation::rules::RuleInput,
+#[utoipa::path(put, path = "/api/v1/rules/{id}", tag = "environment", params(("id" = Uuid, Path), ("If-Match" = String, Header, description = "ETag of the version you edited")), request_body = vitrine_conservation::rules::RuleInput,
     responses((status = 200, body = vitrine_conservation::rules::Rule), (status = 412, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn put_rule(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     im: IfMatch,
     ApiJson(input): ApiJson<vitrine_conservation::rules::RuleInput>,
@@ -505,7 +505,7 @@ pub async fn put_rule(
     responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn delete_rule(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     st.conservation.delete_rule(&actor, parse_id(&id)?).await?;
@@ -517,7 +517,7 @@ pub async fn delete_rule(
     responses((status = 200, body = vitrine_conservation::rules::Rule), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn override_rule(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<vitrine_conservation::control::OverrideInput>,
 ) -> ApiResult<Response> {
@@ -534,7 +534,7 @@ pub async fn override_rule(
     responses((status = 200, body = Vec<vitrine_conservation::rules::Command>), (status = 400, body = Problem)), security(("bearer" = [])))]
 pub async fn commands(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     uri: Uri,
 ) -> ApiResult<Json<Vec<vitrine_conservation::rules::Command>>> {
     let mut rule = None;

@@ -48,7 +48,8 @@ fn report_response(rep: IngestReport, ok: StatusCode) -> Response {
         .extension("accepted", rep.accepted)
         .extension("rejected", rep.rejected)
         .extension("values", rep.values)
-        .extension("errors", &rep.errors)
+        // `lines`, not `errors`: RFC 9457 `errors` here are field errors (FieldError).
+        .extension("lines", &rep.errors)
         .into_response()
 }
 

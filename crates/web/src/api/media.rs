@@ -10,8 +10,8 @@ use serde::Deserialize;
 use uuid::Uuid;
 use vitrine_media::{Asset, Description, Filter};
 
-use crate::extract::{ApiJson, Caller, IfMatch, etag, parse_id, query_pairs, str_pairs};
-use crate::problem::ApiResult;
+use crate::extract::{ApiJson, IfMatch, Staff, etag, parse_id, query_pairs, str_pairs};
+use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
 fn with_etag(status: StatusCode, a: Asset) -> Response {
@@ -23,10 +23,18 @@ fn with_etag(status: StatusCode, a: Asset) -> Response {
     r
 }
 
-/// `GET /api/v1/media?q=&status=&kind=&linked=&offset=&limit=`.
+/// Lists the media library.
+#[utoipa::path(get, path = "/api/v1/media", tag = "media",
+    params(("q" = Option<String>, Query, description = "file name, caption or object number words"),
+           ("status" = Option<String>, Query, description = "processing, ready or failed"),
+           ("kind" = Option<String>, Query, description = "image kind"),
+           ("linked" = Option<bool>, Query, description = "only images linked (true) or not linked (false) to an object"),
+           ("offset" = Option<u64>, Query), ("limit" = Option<u64>, Query, description = "1–200")),
+    responses((status = 200, body = vitrine_media::service::AssetPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     uri: axum::http::Uri,
 ) -> ApiResult<Response> {
     let pairs = query_pairs(uri.query())?;
@@ -34,20 +42,31 @@ pub async fn list(
     Ok(Json(st.media.list(&actor, &f).await?).into_response())
 }
 
-/// `GET /api/v1/media/{id}`.
+/// Reads one image's record (with `ETag`).
+#[utoipa::path(get, path = "/api/v1/media/{id}", tag = "media",
+    params(("id" = uuid::Uuid, Path, description = "image id")),
+    responses((status = 200, body = Asset, headers(("ETag" = String))), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
 pub async fn get(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     Ok(with_etag(StatusCode::OK, st.media.get(&actor, id).await?))
 }
 
-/// `PUT /api/v1/media/{id}` with If-Match: description, rights and access.
+/// Describes an image: caption, photographer, date, view, rights and access (`If-Match`).
+#[utoipa::path(put, path = "/api/v1/media/{id}", tag = "media", request_body = Description,
+    params(("id" = uuid::Uuid, Path, description = "image id"),
+           ("If-Match" = String, Header, description = "the ETag you read, or `*`")),
+    responses((status = 200, body = Asset, headers(("ETag" = String))), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem), (status = 412, body = Problem), (status = 415, body = Problem),
+              (status = 422, body = Problem), (status = 428, body = Problem)),
+    security(("bearer" = [])))]
 pub async fn put(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     im: IfMatch,
     ApiJson(d): ApiJson<Description>,
@@ -71,10 +90,15 @@ pub struct LinkInput {
     pub object: String,
 }
 
-/// `POST /api/v1/media/{id}/objects`: show the image with an object.
+/// Shows the image with an object.
+#[utoipa::path(post, path = "/api/v1/media/{id}/objects", tag = "media", request_body = LinkInput,
+    params(("id" = uuid::Uuid, Path, description = "image id")),
+    responses((status = 200, body = Asset, headers(("ETag" = String))), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 404, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
 pub async fn link(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<LinkInput>,
 ) -> ApiResult<Response> {
@@ -86,10 +110,14 @@ pub async fn link(
     ))
 }
 
-/// `DELETE /api/v1/media/{id}/objects/{object id}`.
+/// Stops showing the image with an object.
+#[utoipa::path(delete, path = "/api/v1/media/{id}/objects/{object}", tag = "media",
+    params(("id" = uuid::Uuid, Path, description = "image id"), ("object" = uuid::Uuid, Path, description = "object id")),
+    responses((status = 200, body = Asset, headers(("ETag" = String))), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
 pub async fn unlink(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path((id, object)): Path<(String, String)>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
@@ -111,20 +139,29 @@ pub struct Arrangement {
     pub primary: Option<Uuid>,
 }
 
-/// `GET /api/v1/objects/{id}/media`: the object's images in order.
+/// The object's images in order.
+#[utoipa::path(get, path = "/api/v1/objects/{id}/media", tag = "media",
+    params(("id" = uuid::Uuid, Path, description = "object id")),
+    responses((status = 200, body = Vec<Asset>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
 pub async fn object_media(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
     Ok(Json(st.media.object_images(&actor, id).await?).into_response())
 }
 
-/// `PUT /api/v1/objects/{id}/media`: order and primary image.
+/// Orders the object's images and picks the primary one.
+#[utoipa::path(put, path = "/api/v1/objects/{id}/media", tag = "media", request_body = Arrangement,
+    params(("id" = uuid::Uuid, Path, description = "object id")),
+    responses((status = 200, body = Vec<Asset>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 404, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
 pub async fn arrange(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     ApiJson(a): ApiJson<Arrangement>,
 ) -> ApiResult<Response> {
@@ -142,22 +179,40 @@ pub struct ReprocessInput {
     pub ids: Vec<Uuid>,
 }
 
-/// `POST /api/v1/media/reprocess`: remake pyramids in the background.
-pub async fn reprocess(
-    State(st): State<AppState>,
-    Caller(actor): Caller,
-    ApiJson(input): ApiJson<ReprocessInput>,
-) -> ApiResult<Response> {
-    let n = st.media.reprocess(&actor, &input.ids).await?;
-    Ok((StatusCode::ACCEPTED, Json(serde_json::json!({"queued": n}))).into_response())
+/// How many images were queued for reprocessing.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Queued {
+    /// Images queued.
+    pub queued: u64,
 }
 
+/// Remakes image pyramids in the background.
+#[utoipa::path(post, path = "/api/v1/media/reprocess", tag = "media", request_body = ReprocessInput,
+    responses((status = 202, body = Queued), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+              (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn reprocess(
+    State(st): State<AppState>,
+    Staff(actor): Staff,
+    ApiJson(input): ApiJson<ReprocessInput>,
+) -> ApiResult<Response> {
+    let queued = st.media.reprocess(&actor, &input.ids).await?;
+    Ok((StatusCode::ACCEPTED, Json(Queued { queued })).into_response())
+}
+
+/// Uploads images.
+#[utoipa::path(post, path = "/api/v1/media", tag = "media",
+    request_body(content = Vec<u8>, content_type = "multipart/form-data", description = "`file` parts and the fields below, or the raw image with the fields as query parameters and `name`"),
+    responses((status = 200, body = Vec<crate::upload::Uploaded>, description = "every file was already in the library"),
+              (status = 201, body = Vec<crate::upload::Uploaded>), (status = 400, body = Problem), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
 /// `POST /api/v1/media`: multipart (`file` parts, plus `object`, `identifier`, `caption_zh`,
 /// `caption_en`, `photographer`, `taken`, `view`, `rights`, `credit_zh`, `credit_en`, `access`)
 /// or the raw image bytes with the same fields as query parameters and `name`.
 pub async fn upload(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     req: Request,
 ) -> ApiResult<Response> {
     let results = crate::upload::receive(&st, &actor, req).await?;

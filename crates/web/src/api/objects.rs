@@ -9,7 +9,7 @@ use vitrine_collections::ObjectPage;
 use vitrine_collections::model::{ObjectInput, ObjectRecord};
 use vitrine_kernel::audit::HistoryEntry;
 
-use crate::extract::{ApiJson, Caller, IfMatch, ListQuery, etag, parse_etag, parse_id};
+use crate::extract::{ApiJson, IfMatch, ListQuery, Staff, etag, parse_etag, parse_id};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
@@ -37,7 +37,7 @@ fn with_etag(status: StatusCode, rec: ObjectRecord) -> Response {
     security(("bearer" = [])))]
 pub async fn list(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     ListQuery(q): ListQuery,
 ) -> ApiResult<Json<ObjectPage>> {
     Ok(Json(st.collections.list_objects(&actor, &q).await?))
@@ -50,7 +50,7 @@ pub async fn list(
     security(("bearer" = [])))]
 pub async fn create(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     ApiJson(input): ApiJson<ObjectInput>,
 ) -> ApiResult<Response> {
     let rec = st.collections.create_object(&actor, input).await?;
@@ -69,7 +69,7 @@ pub async fn create(
     security(("bearer" = [])))]
 pub async fn get(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
@@ -107,7 +107,7 @@ async fn object_version(
     security(("bearer" = [])))]
 pub async fn put(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     im: IfMatch,
     ApiJson(input): ApiJson<ObjectInput>,
@@ -127,7 +127,7 @@ pub async fn put(
     security(("bearer" = [])))]
 pub async fn patch(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     im: IfMatch,
     ApiJson(p): ApiJson<Value>,
@@ -147,7 +147,7 @@ pub async fn patch(
     security(("bearer" = [])))]
 pub async fn delete(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
     im: IfMatch,
 ) -> ApiResult<StatusCode> {
@@ -164,7 +164,7 @@ pub async fn delete(
     security(("bearer" = [])))]
 pub async fn history(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<HistoryEntry>>> {
     Ok(Json(

@@ -1,11 +1,14 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
-use axum::Json;
-use axum::response::{Html, IntoResponse};
+use axum::response::Html;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{authorities, environment, ingest, objects, public, search, session};
+use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::api::routes::{self, Limits};
+use crate::state::AppState;
 
 struct Bearer;
 
@@ -25,21 +28,6 @@ impl Modify for Bearer {
 #[openapi(
     info(title = "Vitrine API", description = "Collections, authorities and accounts of a Vitrine museum. \
         Writes need `If-Match` with the ETag you read; errors are RFC 9457 problem documents."),
-    paths(
-        objects::list, objects::create, objects::get, objects::put, objects::patch, objects::delete, objects::history,
-        authorities::list, authorities::create, authorities::get, authorities::put, authorities::delete, authorities::history,
-        session::login, session::logout, session::list_tokens, session::create_token, session::revoke_token,
-        public::list, public::get,
-        search::search, search::suggest, search::export_csv, search::status, search::reindex,
-        search::saved_list, search::saved_create, search::saved_delete,
-        search::public_search, search::public_suggest,
-        ingest::write_v1, ingest::write_v2, ingest::readings_json,
-        environment::list_sensors, environment::create_sensor, environment::get_sensor, environment::put_sensor,
-        environment::place_sensor, environment::add_calibration, environment::sensor_series, environment::sensor_series_csv,
-        environment::spaces, environment::space_series, environment::space_series_csv, environment::put_target,
-        environment::profiles, environment::logger_import, environment::list_rules, environment::create_rule, environment::get_rule,
-        environment::put_rule, environment::delete_rule, environment::override_rule, environment::commands, environment::list_tokens, environment::create_token, environment::revoke_token,
-    ),
     modifiers(&Bearer),
     tags((name = "objects", description = "Catalogue records"), (name = "authorities", description = "People, places, terms, locations"),
          (name = "session", description = "Sign-in and API tokens"), (name = "public", description = "Published records, no sign-in"),
@@ -49,9 +37,29 @@ impl Modify for Bearer {
 )]
 pub struct ApiDoc;
 
+/// The API's router and its description, made from one route table.
+pub fn api(limits: Limits) -> (axum::Router<AppState>, Value) {
+    let (router, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::api(limits))
+        .split_for_parts();
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    crate::api::document::finish(&mut doc);
+    (router, doc)
+}
+
 /// `GET /api/openapi.json`.
-pub async fn json() -> impl IntoResponse {
-    Json(ApiDoc::openapi())
+pub fn json(doc: &Value) -> axum::routing::MethodRouter<AppState> {
+    // Serialised once: the document does not change while the process runs.
+    let body = bytes::Bytes::from(serde_json::to_vec(doc).unwrap_or_default());
+    axum::routing::get(move || {
+        let body = body.clone();
+        async move {
+            (
+                [(axum::http::header::CONTENT_TYPE, "application/json")],
+                body,
+            )
+        }
+    })
 }
 
 /// `GET /api/docs`: a readable page over the document (Swagger UI, served by us).

@@ -17,7 +17,7 @@ use vitrine_search::suggest::Suggestion;
 use vitrine_search::{IndexStatus, SavedSearch};
 
 use crate::api::public::cacheable;
-use crate::extract::{ApiJson, Caller, parse_id, query_pairs, search_request};
+use crate::extract::{ApiJson, Staff, parse_id, query_pairs, search_request};
 use crate::i18n::Tr;
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
@@ -49,7 +49,7 @@ pub fn label_codes(r: &mut SearchResults, tr: Tr<'_>) {
     security(("bearer" = [])))]
 pub async fn search(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     uri: Uri,
 ) -> ApiResult<Json<SearchResults>> {
     let req = search_request(&uri, false)?;
@@ -100,7 +100,7 @@ fn suggest_params(uri: &Uri) -> Result<(String, Lang), Error> {
     security(("bearer" = [])))]
 pub async fn suggest(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     uri: Uri,
 ) -> ApiResult<Json<Vec<Suggestion>>> {
     let (q, lang) = suggest_params(&uri)?;
@@ -176,7 +176,7 @@ fn csv_rows(records: &[ObjectRecord], tr: Tr<'_>) -> Result<Bytes, Error> {
     security(("bearer" = [])))]
 pub async fn export_csv(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     uri: Uri,
 ) -> ApiResult<Response> {
     let mut req = search_request(&uri, true)?;
@@ -202,7 +202,8 @@ pub async fn export_csv(
             Some((out.map_err(std::io::Error::other), (None, rest, st, actor)))
         },
     );
-    let mut r = Response::new(Body::from_stream(stream));
+    // Fused: the gzip encoder polls once more after the end, which an unfold may not take.
+    let mut r = Response::new(Body::from_stream(futures_util::StreamExt::fuse(stream)));
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
@@ -221,7 +222,7 @@ pub async fn export_csv(
     security(("bearer" = [])))]
 pub async fn status(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
 ) -> ApiResult<Json<IndexStatus>> {
     actor.require(Permission::SystemManage)?;
     Ok(Json(st.search.status().await?))
@@ -232,7 +233,7 @@ pub async fn status(
 #[utoipa::path(post, path = "/api/v1/search/reindex", tag = "search",
     responses((status = 202, body = IndexStatus), (status = 403, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
-pub async fn reindex(State(st): State<AppState>, Caller(actor): Caller) -> ApiResult<Response> {
+pub async fn reindex(State(st): State<AppState>, Staff(actor): Staff) -> ApiResult<Response> {
     st.search.start_rebuild(&actor)?;
     // Give the job a moment to register, so the status shows it.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -250,7 +251,7 @@ pub async fn reindex(State(st): State<AppState>, Caller(actor): Caller) -> ApiRe
     responses((status = 200, body = Vec<SavedSearch>)), security(("bearer" = [])))]
 pub async fn saved_list(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
 ) -> ApiResult<Json<Vec<SavedSearch>>> {
     Ok(Json(st.search.saved_searches(&actor).await?))
 }
@@ -270,7 +271,7 @@ pub struct SaveInput {
     responses((status = 201, body = SavedSearch), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn saved_create(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     ApiJson(input): ApiJson<SaveInput>,
 ) -> ApiResult<Response> {
     let pairs = query_pairs(Some(input.query.trim_start_matches('?')))?;
@@ -295,7 +296,7 @@ pub async fn saved_create(
     responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn saved_delete(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     st.search

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use vitrine_kernel::accounts::TokenInfo;
 use vitrine_kernel::{Error, Role};
 
-use crate::extract::{ApiJson, Caller, parse_id};
+use crate::extract::{ApiJson, Staff, parse_id};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
@@ -88,7 +88,7 @@ pub struct CreatedToken {
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "session", responses((status = 200, body = Vec<TokenInfo>)), security(("bearer" = [])))]
 pub async fn list_tokens(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
 ) -> ApiResult<Json<Vec<TokenInfo>>> {
     Ok(Json(st.accounts.list_api_tokens(&actor).await?))
 }
@@ -98,7 +98,7 @@ pub async fn list_tokens(
     responses((status = 201, body = CreatedToken), (status = 422, body = Problem)), security(("bearer" = [])))]
 pub async fn create_token(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     ApiJson(t): ApiJson<NewToken>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let (id, token) = st
@@ -113,7 +113,7 @@ pub async fn create_token(
     responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
 pub async fn revoke_token(
     State(st): State<AppState>,
-    Caller(actor): Caller,
+    Staff(actor): Staff,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
     st.accounts.revoke_api_token(&actor, parse_id(&id)?).await?;

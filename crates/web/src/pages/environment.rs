@@ -98,7 +98,8 @@ pub async fn events(State(st): State<AppState>, Staff { actor, .. }: Staff) -> R
             (st, actor, rx),
         ))
     });
-    Sse::new(stream)
+    // Fused: a stream polled again after its end must not panic (see the CSV export).
+    Sse::new(futures_util::StreamExt::fuse(stream))
         .keep_alive(KeepAlive::default())
         .into_response()
 }
