@@ -10,7 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 use vitrine_media::{Asset, Description, Filter};
 
-use crate::extract::{ApiJson, IfMatch, Staff, etag, parse_id, query_pairs, str_pairs};
+use crate::extract::{ApiJson, Caller, IfMatch, Staff, etag, parse_id, query_pairs, str_pairs};
 use crate::problem::{ApiResult, Problem};
 use crate::state::AppState;
 
@@ -143,10 +143,11 @@ pub struct Arrangement {
 #[utoipa::path(get, path = "/api/v1/objects/{id}/media", tag = "media",
     params(("id" = uuid::Uuid, Path, description = "object id")),
     responses((status = 200, body = Vec<Asset>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
-    security(("bearer" = [])))]
+    // Anonymous callers see a public object's published images (redacted).
+    security((), ("bearer" = [])))]
 pub async fn object_media(
     State(st): State<AppState>,
-    Staff(actor): Staff,
+    Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = parse_id(&id)?;
