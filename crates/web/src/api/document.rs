@@ -60,7 +60,7 @@ fn kind_enum(op: &mut Map<String, Value>) {
 
 /// The statuses every route of a shape can answer, whatever its handler documents:
 /// 400 for a bad parameter or `Authorization` header, 401/403 where a caller is needed,
-/// 404 where the path names a record, 413/415/422 where a body is read, 412/428 where
+/// 404 where the path names a record, 409/413/415/422 where a body is read, 412/428 where
 /// the operation takes `If-Match`.
 fn error_statuses(op: &mut Map<String, Value>) {
     let secured = op.contains_key("security");
@@ -77,7 +77,8 @@ fn error_statuses(op: &mut Map<String, Value>) {
         codes.push("404");
     }
     if has_body {
-        codes.extend(["413", "415", "422"]);
+        // 409: a code or number already taken, or a state that forbids the change.
+        codes.extend(["409", "413", "415", "422"]);
     }
     let if_match = op
         .get("parameters")
@@ -110,6 +111,7 @@ fn reason(code: &str) -> &'static str {
         "401" => "Sign-in required: no or an expired token",
         "403" => "Not allowed for this account's role",
         "404" => "No such record",
+        "409" => "Clashes with an existing record or its state",
         "412" => "The record changed since you read it (If-Match)",
         "413" => "Body too large",
         "415" => "Unsupported media type",
