@@ -5,32 +5,12 @@ mod common;
 
 use axum::body::Body;
 use axum::http::{Request, header};
-use common::{Site, sites};
-use serde_json::json;
-
-async fn site() -> Site {
-    sites().await.into_iter().next().expect("a test site")
-}
-
-async fn ingest_token(site: &Site) -> String {
-    let admin = site.token("admin").await;
-    let r = site
-        .call(
-            "POST",
-            "/api/v1/ingest-tokens",
-            Some(&admin),
-            Some(json!({"name": "gateway"})),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status.as_u16(), 201, "{}", r.text());
-    r.json()["secret"].as_str().unwrap().to_owned()
-}
+use common::one_site as site;
 
 #[tokio::test]
 async fn test_a_10_mb_line_gets_a_short_problem() {
     let s = site().await;
-    let token = ingest_token(&s).await;
+    let token = s.ingest_token("gateway").await;
     let line = format!("env,sensor={} t=21", "x".repeat(10 << 20));
     let req = Request::builder()
         .method("POST")

@@ -44,17 +44,7 @@ fn now_s() -> i64 {
 async fn gateways_write_line_protocol_and_staff_read_series() {
     for site in sites().await {
         let admin = site.token("admin").await;
-        let r = site
-            .call(
-                "POST",
-                "/api/v1/ingest-tokens",
-                Some(&admin),
-                Some(json!({"name": "gateway A"})),
-                &[],
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
-        let secret = r.json()["secret"].as_str().unwrap().to_owned();
+        let secret = site.ingest_token("gateway A").await;
         let tok = format!("Token {secret}");
 
         // 60 one-minute readings of two sensors, gzip, seconds precision (2.x path).

@@ -4,14 +4,10 @@
 
 mod common;
 
-use common::{Site, sites};
+use common::{Site, one_site as site};
 use serde_json::Value;
 
 const METHODS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
-
-async fn site() -> Site {
-    sites().await.into_iter().next().expect("a test site")
-}
 
 async fn document(site: &Site) -> Value {
     let r = site.call("GET", "/api/openapi.json", None, None, &[]).await;

@@ -36,6 +36,12 @@ pub async fn sites() -> Vec<Site> {
     sites_with(WebConfig::default()).await
 }
 
+/// One site (SQLite), for checks of the router that do not depend on the engine.
+#[allow(dead_code)]
+pub async fn one_site() -> Site {
+    sites().await.into_iter().next().expect("a test site")
+}
+
 pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
     let mut out = Vec::new();
     for t in all_engines(&[
@@ -220,6 +226,23 @@ impl Site {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text());
         r.json()["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The secret of a new gateway (ingest) token, made by the admin.
+    #[allow(dead_code)]
+    pub async fn ingest_token(&self, name: &str) -> String {
+        let admin = self.token("admin").await;
+        let r = self
+            .call(
+                "POST",
+                "/api/v1/ingest-tokens",
+                Some(&admin),
+                Some(json!({"name": name})),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        r.json()["secret"].as_str().unwrap().to_owned()
     }
 
     /// A JSON call with an optional token and extra headers.
