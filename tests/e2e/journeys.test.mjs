@@ -38,7 +38,7 @@ test('a registrar finds an object, changes its English title and sees the histor
   assert.ok((await page.content()).includes(title), 'the record shows the new title');
   await page.click('a[href$="/history"]');
   const entry = page.locator('.history .entry').first();
-  assert.ok((await entry.textContent()).includes('title.en'));
+  assert.ok((await entry.textContent()).includes('名称 (English)'), 'the field by its label in the page language');
   assert.ok((await entry.textContent()).includes(title));
   assert.ok((await entry.textContent()).includes('registrar'));
   await ctx.close();
@@ -64,6 +64,38 @@ test('two tabs editing one record: the second save gets the conflict and keeps i
   // Saving again, knowingly, keeps tab B's version.
   await Promise.all([b.waitForURL(museum.base + href), b.click('.form-actions button[type=submit]')]);
   assert.ok((await b.content()).includes('Edited later in tab B'));
+  await ctx.close();
+});
+
+test('a refused save keeps every value, marks the field, and saves once corrected', async () => {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await login(page, museum.base, 'registrar');
+  await page.goto(museum.base + '/staff/objects?sort=object_number');
+  const href = await page.getAttribute('table.list tbody tr:nth-child(3) a', 'href');
+  await page.goto(museum.base + href + '/edit');
+  const number = await page.inputValue('#object_number');
+  const lookups = () => page.$$eval('.picker-q, .chips .chip', (els) => els.map((e) => (e.value ?? e.textContent).trim()));
+  const before = await lookups();
+  const rows = () => page.$$eval('.rows > .row', (els) => els.length);
+  const rowsBefore = await rows();
+  await page.fill('#object_number', '');
+  await page.fill('#title-en', 'Kept after the refusal');
+  const [resp] = await Promise.all([page.waitForResponse((r) => r.request().method() === 'POST'), page.click('.form-actions button[type=submit]')]);
+  assert.equal(resp.status(), 422);
+  await page.waitForSelector('#error-summary');
+  assert.equal(await page.inputValue('#title-en'), 'Kept after the refusal', 'the edit is kept');
+  assert.deepEqual(await lookups(), before, 'every lookup still shows its name');
+  assert.equal(await rows(), rowsBefore, 'no blank row added');
+  assert.equal(await page.getAttribute('#object_number', 'aria-invalid'), 'true');
+  assert.ok((await page.textContent('#e-object_number')).trim().length > 0, 'the message is beside the field');
+  assert.ok((await page.textContent('.crumbs')).includes(number), 'the breadcrumb keeps the record name');
+  // The summary takes the person to the field.
+  await page.click('#error-summary a[data-field="object_number"]');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'object_number');
+  await page.fill('#object_number', number);
+  await Promise.all([page.waitForURL(museum.base + href), page.click('.form-actions button[type=submit]')]);
+  assert.ok((await page.content()).includes('Kept after the refusal'));
   await ctx.close();
 });
 

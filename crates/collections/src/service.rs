@@ -342,6 +342,9 @@ impl Collections {
             Some(&current.data),
             &input,
         )?;
+        if entry.is_noop() {
+            return self.record(actor, current).await;
+        }
         let txn = self.db.begin_write().await?;
         if !store::update_object(&*txn, id, expected_version, &input, current.created_at, now)
             .await?
@@ -627,12 +630,6 @@ impl Collections {
             });
         }
         self.check_parent(&*txn, kind, Some(id), &input).await?;
-        if !store::update_authority(&*txn, id, kind, expected_version, &input).await? {
-            return Err(stale_or_missing(
-                store::authority_version(&*txn, kind, id).await?,
-                "authority",
-            ));
-        }
         let entry = Change::updated(
             kind.as_str(),
             id,
@@ -640,6 +637,16 @@ impl Collections {
             Some(&current.data),
             &input,
         )?;
+        if entry.is_noop() {
+            drop(txn);
+            return self.get_authority(actor, kind, id).await;
+        }
+        if !store::update_authority(&*txn, id, kind, expected_version, &input).await? {
+            return Err(stale_or_missing(
+                store::authority_version(&*txn, kind, id).await?,
+                "authority",
+            ));
+        }
         audit::record(&*txn, actor, entry).await?;
         txn.commit().await?;
         self.labels.forget(id);

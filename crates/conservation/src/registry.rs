@@ -223,12 +223,15 @@ impl Conservation {
         {
             return Err(code_taken(&row.data.code));
         }
+        let change = Change::updated(SENSOR, id, row.version, Some(&before.data), &row.data)?;
+        if change.is_noop() && row.status == before.status {
+            return Ok(before.version);
+        }
         if !store::update_sensor(&*txn, &row, expected_version).await? {
             return Err(Error::VersionMismatch {
                 current: before.version + 1,
             });
         }
-        let change = Change::updated(SENSOR, id, row.version, Some(&before.data), &row.data)?;
         audit::record(&*txn, actor, change).await?;
         txn.commit().await?;
         self.reload().await?;

@@ -110,6 +110,12 @@ impl Change {
         )
     }
 
+    /// True for an update that leaves the stored representation as it was: the caller
+    /// writes nothing (no version, no audit row, no event) and answers with the record.
+    pub fn is_noop(&self) -> bool {
+        self.action == Action::Updated && self.before.is_some() && self.before == self.after
+    }
+
     /// A record withdrawn or removed.
     pub fn deleted(
         entity_type: &'static str,

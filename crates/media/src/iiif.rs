@@ -410,11 +410,28 @@ fn parse_format(s: &str) -> Result<Format, BadRequest> {
     }
 }
 
+/// The canvas that holds a `w × h` picture turned by `degrees` about its centre (what the
+/// renderer makes; a right angle swaps the sides).
+pub fn rotated_size(w: u32, h: u32, degrees: f64) -> (u32, u32) {
+    let (sin, cos) = degrees.to_radians().sin_cos();
+    let (w, h) = (f64::from(w), f64::from(h));
+    let cw = (w * cos.abs() + h * sin.abs()).round().max(1.0) as u32;
+    let ch = (w * sin.abs() + h * cos.abs()).round().max(1.0) as u32;
+    (cw, ch)
+}
+
+fn within(w: u32, h: u32, limits: Limits) -> bool {
+    w <= limits.max_width
+        && h <= limits.max_height
+        && u64::from(w) * u64::from(h) <= limits.max_area
+}
+
 impl ImageRequest {
     /// Resolves the request against an image of `width × height` under `limits`.
     pub fn plan(&self, width: u32, height: u32, limits: Limits) -> Result<Plan, BadRequest> {
         let (x, y, w, h) = self.region(width, height)?;
         let (out_w, out_h) = self.size(w, h, limits)?;
+        let (out_w, out_h) = self.fit_rotated(out_w, out_h, limits)?;
         Ok(Plan {
             x,
             y,
@@ -427,6 +444,44 @@ impl ImageRequest {
             quality: self.quality,
             format: self.format,
         })
+    }
+
+    /// The limits apply to the size before rotation (as the spec says), but the server
+    /// renders the turned canvas: a turned answer whose canvas exceeds the limits is
+    /// scaled to fit when `max` was asked (the largest the server gives), and refused
+    /// otherwise, so no request makes a render bigger than the configured area.
+    fn fit_rotated(&self, w: u32, h: u32, limits: Limits) -> Result<(u32, u32), BadRequest> {
+        let (cw, ch) = rotated_size(w, h, self.rotation.degrees);
+        if within(cw, ch, limits) {
+            return Ok((w, h));
+        }
+        if self.size.kind != SizeKind::Max {
+            return Err(bad(
+                "rotation",
+                format!(
+                    "turned by {}°, the {w}×{h} answer needs a {cw}×{ch} canvas, more than this \
+                     server answers (at most {}×{}, {} pixels); ask for a smaller size, or max",
+                    number(self.rotation.degrees),
+                    limits.max_width,
+                    limits.max_height,
+                    limits.max_area
+                ),
+            ));
+        }
+        let (fw, fh) = (f64::from(cw), f64::from(ch));
+        let mut f = (f64::from(limits.max_width) / fw)
+            .min(f64::from(limits.max_height) / fh)
+            .min((limits.max_area as f64 / (fw * fh)).sqrt());
+        // Rounding of the canvas may still exceed by a pixel: shrink until it fits.
+        loop {
+            let sw = ((f64::from(w) * f).floor() as u32).max(1);
+            let sh = ((f64::from(h) * f).floor() as u32).max(1);
+            let (cw, ch) = rotated_size(sw, sh, self.rotation.degrees);
+            if within(cw, ch, limits) || (sw == 1 && sh == 1) {
+                return Ok((sw, sh));
+            }
+            f *= 0.999;
+        }
     }
 
     fn region(&self, width: u32, height: u32) -> Result<(u32, u32, u32, u32), BadRequest> {
@@ -626,6 +681,52 @@ mod tests {
     }
 
     #[test]
+    fn turned_max_is_scaled_so_its_canvas_fits_the_area() -> TestResult {
+        // 1000×800 at ^max is 7905×6324 (50 MP); turned by 45° its canvas would be ~100 MP.
+        let p = plan("full", "^max", "45", "default.png")?;
+        let (cw, ch) = rotated_size(p.out_w, p.out_h, 45.0);
+        assert!(
+            u64::from(cw) * u64::from(ch) <= LIMITS.max_area,
+            "{cw}×{ch}"
+        );
+        assert!(
+            u64::from(cw) * u64::from(ch) > LIMITS.max_area * 99 / 100,
+            "not shrunk more than needed"
+        );
+        let skew = (i64::from(p.out_w) * 800 - i64::from(p.out_h) * 1000).abs();
+        assert!(
+            skew <= 1000,
+            "aspect kept within a pixel: {}×{}",
+            p.out_w,
+            p.out_h
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn turned_explicit_size_over_the_area_is_refused_naming_rotation() {
+        let e = plan("full", "^7905,", "45", "default.jpg").map_err(|e| (e.field, e.message));
+        let Err((field, message)) = e else {
+            panic!("accepted")
+        };
+        assert_eq!(field, "rotation");
+        assert!(message.contains("canvas"), "{message}");
+    }
+
+    #[test]
+    fn turned_by_a_right_angle_the_sides_swap_within_the_limits() -> TestResult {
+        let narrow = Limits {
+            max_width: 2000,
+            max_height: 1000,
+            max_area: 2_000_000,
+        };
+        let p = parse("full", "max", "90", "default.jpg")?.plan(2000, 1000, narrow)?;
+        assert_eq!(rotated_size(p.out_w, p.out_h, 90.0), (p.out_h, p.out_w));
+        assert!(p.out_h <= narrow.max_width && p.out_w <= narrow.max_height);
+        Ok(())
+    }
+
+    #[test]
     fn canonical_names_one_picture_one_way() -> TestResult {
         let a = plan("0,0,1000,800", "1000,", "0", "color.jpg")?;
         let b = plan("full", "max", "0", "default.jpg")?;
@@ -643,12 +744,20 @@ mod tests {
             r in "\\PC{0,24}", s in "\\PC{0,24}", rot in "\\PC{0,12}", qf in "\\PC{0,16}",
             w in 1u32..100_000, h in 1u32..100_000,
         ) {
-            if let Ok(req) = parse(&r, &s, &rot, &qf)
-                && let Ok(p) = req.plan(w, h, LIMITS)
-            {
-                prop_assert!(p.x + p.w <= w && p.y + p.h <= h);
-                prop_assert!(p.out_w >= 1 && p.out_h >= 1);
-                prop_assert!(u64::from(p.out_w) * u64::from(p.out_h) <= LIMITS.max_area);
+            let planned = parse(&r, &s, &rot, &qf).and_then(|req| req.plan(w, h, LIMITS));
+            match planned {
+                Ok(p) => {
+                    prop_assert!(p.x + p.w <= w && p.y + p.h <= h);
+                    prop_assert!(p.out_w >= 1 && p.out_h >= 1);
+                    prop_assert!(u64::from(p.out_w) * u64::from(p.out_h) <= LIMITS.max_area);
+                    let (cw, ch) = rotated_size(p.out_w, p.out_h, p.degrees);
+                    prop_assert!(within(cw, ch, LIMITS), "canvas {cw}×{ch}");
+                }
+                Err(e) => {
+                    let fields = ["region", "size", "rotation", "quality", "format"];
+                    prop_assert!(fields.contains(&e.field), "{}", e.field);
+                    prop_assert!(e.message.chars().count() <= 300, "{}", e.message);
+                }
             }
         }
 

@@ -78,17 +78,17 @@ impl Media {
             ..d
         };
         after.version += 1;
+        let entry = change(&after, Action::Updated, Some(&before))?;
+        if entry.is_noop() {
+            drop(txn);
+            return self.get(actor, id).await;
+        }
         if !store::update_description(&*txn, &after, version).await? {
             return Err(Error::VersionMismatch {
                 current: before.version + 1,
             });
         }
-        audit::record(
-            &*txn,
-            actor,
-            change(&after, Action::Updated, Some(&before))?,
-        )
-        .await?;
+        audit::record(&*txn, actor, entry).await?;
         let shown = store::objects_of(&*txn, id).await?;
         announce(&*txn, &shown).await?;
         txn.commit().await?;

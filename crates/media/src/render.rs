@@ -204,8 +204,7 @@ fn rotate_any(src: &Raster, degrees: f64) -> Raster {
     let rad = degrees.to_radians();
     let (sin, cos) = rad.sin_cos();
     let (w, h) = (f64::from(src.width), f64::from(src.height));
-    let ow = (w * cos.abs() + h * sin.abs()).round().max(1.0) as u32;
-    let oh = (w * sin.abs() + h * cos.abs()).round().max(1.0) as u32;
+    let (ow, oh) = crate::iiif::rotated_size(src.width, src.height, degrees);
     let mut out = Raster::new(ow, oh, if c == 1 { 2 } else { 4 });
     let oc = usize::from(out.channels);
     let (cx, cy) = (w / 2.0, h / 2.0);

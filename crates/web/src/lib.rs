@@ -128,6 +128,7 @@ async fn not_found(
     State(st): State<AppState>,
     uri: Uri,
     headers: axum::http::HeaderMap,
+    caller: Result<extract::Caller, problem::ApiError>,
 ) -> Response {
     if uri.path().starts_with("/api/") || uri.path() == "/api" {
         return Problem::new(
@@ -136,6 +137,12 @@ async fn not_found(
             format!("no route {}", uri.path()),
         )
         .into_response();
+    }
+    // Staff who mistype an address stay in the staff layout, in their language.
+    if let Ok(extract::Caller(vitrine_kernel::Actor::User(user))) = &caller
+        && uri.path().starts_with("/staff")
+    {
+        return pages::error_page(&st, user, vitrine_kernel::Error::NotFound { what: "route" });
     }
     pages::not_found_page(&st, &headers).await
 }

@@ -94,7 +94,42 @@
     });
   }
 
+  // The error summary of a refused save: each entry takes the person to its field.
+  function setupErrorSummary(box) {
+    if (box.dataset.ready) return;
+    box.dataset.ready = '1';
+    box.addEventListener('click', function (e) {
+      const a = e.target.closest('a[data-field]');
+      if (!a) return;
+      const field = document.querySelector('[name="' + CSS.escape(a.dataset.field) + '"]:not([type=hidden])') ||
+        document.querySelector('[name^="' + CSS.escape(a.dataset.field) + '"]:not([type=hidden])');
+      if (field) { e.preventDefault(); field.focus(); }
+    });
+    box.setAttribute('tabindex', '-1');
+    box.focus();
+  }
+
+  // Copy buttons: a secret shown once is copied without selecting it by hand.
+  function setupCopy(btn) {
+    if (btn.dataset.ready) return;
+    btn.dataset.ready = '1';
+    btn.hidden = false;
+    btn.addEventListener('click', async function () {
+      const target = document.getElementById(btn.dataset.copy);
+      if (!target) return;
+      try {
+        await navigator.clipboard.writeText(target.textContent.trim());
+      } catch (_) {
+        const r = document.createRange(); r.selectNodeContents(target);
+        const s = getSelection(); s.removeAllRanges(); s.addRange(r); document.execCommand('copy');
+      }
+      btn.textContent = btn.dataset.done;
+    });
+  }
+
   function init(root) {
+    root.querySelectorAll('.error-summary').forEach(setupErrorSummary);
+    root.querySelectorAll('button[data-copy]').forEach(setupCopy);
     root.querySelectorAll('.picker').forEach(setupPicker);
     root.querySelectorAll('.rows').forEach(setupRows);
     root.querySelectorAll('.lang-switch input[name=back]').forEach(function (i) { i.value = location.pathname + location.search; });

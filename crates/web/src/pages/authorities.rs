@@ -260,8 +260,10 @@ async fn submit(
 ) -> Response {
     let mut f = FormValues::from_pairs(split_lists(pairs), user.lang);
     let version: i64 = f.val("version").parse().unwrap_or(0);
+    // Parsed before the awaits: the form values are not shared across threads.
+    let parsed: Result<AuthorityInput, Error> = f.parse(&[]);
     let res = async {
-        let input: AuthorityInput = f.parse(&[])?;
+        let input = parsed?;
         match id {
             Some(id) => {
                 st.collections
@@ -280,12 +282,18 @@ async fn submit(
         ))
         .into_response(),
         Err(Error::Invalid(errs)) => {
-            f.set_errors(&errs);
+            f.set_errors(&errs, &st.i18n.tr(user.lang));
+            if let Ok(l) = st.collections.labels(actor, &f.ids()).await {
+                f.labels = l;
+            }
             let mut p = form_page(st, user, kind, f, id, version);
             p.problem = Some(st.i18n.tr(user.lang).t("form.fix_errors").to_owned());
             (StatusCode::UNPROCESSABLE_ENTITY, render(&p)).into_response()
         }
         Err(Error::VersionMismatch { current }) => {
+            if let Ok(l) = st.collections.labels(actor, &f.ids()).await {
+                f.labels = l;
+            }
             let mut p = form_page(st, user, kind, f, id, current);
             p.problem = Some(st.i18n.tr(user.lang).t("form.conflict_simple").to_owned());
             (StatusCode::PRECONDITION_FAILED, render(&p)).into_response()

@@ -3,7 +3,8 @@
 //! into the JSON the API takes, one turns a record back into form values, and a service's
 //! field errors land beside the right input.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -42,6 +43,9 @@ pub struct FormValues {
     /// Field errors by field name.
     pub errors: BTreeMap<String, String>,
     lang: Lang,
+    /// Fields the page has shown so far; `carry` keeps the others as hidden inputs, so a
+    /// form never drops what it does not show (another language, a field added later).
+    shown: RefCell<BTreeSet<String>>,
 }
 
 fn split_segment(seg: &str) -> (&str, Option<usize>) {
@@ -142,8 +146,16 @@ fn prune(v: &mut Value) {
 }
 
 impl FormValues {
-    /// Values from a submitted form.
+    /// Values from a submitted form. Browsers send line breaks as CRLF; stored text
+    /// uses LF, so an unchanged text area stays unchanged.
     pub fn from_pairs(pairs: Vec<(String, String)>, lang: Lang) -> Self {
+        let pairs = pairs
+            .into_iter()
+            .map(|(k, v)| match v.contains('\r') {
+                true => (k, v.replace("\r\n", "\n").replace('\r', "\n")),
+                false => (k, v),
+            })
+            .collect();
         FormValues {
             pairs,
             lang,
@@ -205,25 +217,42 @@ impl FormValues {
         let doc = self.to_json(row_groups)?;
         serde_path_to_error::deserialize(doc.into_deserializer()).map_err(|e| {
             let path = e.path().to_string();
+            let message = e.inner().to_string();
+            // A field left empty is absent from the document: name it, not its parent.
+            if let Some(name) = message
+                .strip_prefix("missing field `")
+                .and_then(|m| m.strip_suffix('`'))
+            {
+                let field = match path.as_str() {
+                    "." => name.to_owned(),
+                    p => format!("{p}.{name}"),
+                };
+                return Error::invalid(field, "required", "required");
+            }
             Error::invalid(
                 if path == "." { "body".to_owned() } else { path },
                 "invalid",
-                e.inner().to_string(),
+                message,
             )
         })
     }
 
-    /// Records the field errors of a refused save.
-    pub fn set_errors(&mut self, errs: &[FieldError]) {
+    /// Records the field errors of a refused save, in the page's language.
+    pub fn set_errors(&mut self, errs: &[FieldError], tr: &crate::i18n::Tr) {
         for e in errs {
             self.errors
                 .entry(e.field.clone())
-                .or_insert_with(|| e.message.clone());
+                .or_insert_with(|| tr.field_message(&e.code, &e.message));
         }
+    }
+
+    fn mark(&self, name: &str) {
+        self.shown.borrow_mut().insert(name.to_owned());
     }
 
     /// The first value of a field ("" when absent).
     pub fn val(&self, name: &str) -> &str {
+        self.mark(name);
         self.pairs
             .iter()
             .find(|(k, _)| k == name)
@@ -233,6 +262,7 @@ impl FormValues {
 
     /// Every value of a repeatable field.
     pub fn all(&self, name: &str) -> Vec<&str> {
+        self.mark(name);
         self.pairs
             .iter()
             .filter(|(k, v)| k == name && !v.is_empty())
@@ -250,12 +280,14 @@ impl FormValues {
         self.val(name) == value
     }
 
-    /// The row indices of a group present in the values, plus `extra` blank rows.
+    /// The row indices of a group with something in them, plus `extra` blank rows (a
+    /// refused save does not grow a blank row each time).
     pub fn rows(&self, group: &str, extra: usize) -> Vec<usize> {
         let prefix = format!("{group}[");
         let mut idx: Vec<usize> = self
             .pairs
             .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
             .filter_map(|(k, _)| k.strip_prefix(&prefix)?.split(']').next()?.parse().ok())
             .collect();
         idx.sort_unstable();
@@ -263,6 +295,49 @@ impl FormValues {
         let next = idx.last().map_or(0, |l| l + 1);
         idx.extend(next..next + extra);
         idx
+    }
+
+    /// Hidden inputs for every value under `prefix` the page has not shown yet (a row's
+    /// `inscriptions[2].`, or `""` for the rest of the form), marked as shown. Call it
+    /// after the visible fields of its part of the form.
+    pub fn carry(&self, prefix: &str) -> String {
+        let mut html = String::new();
+        let mut shown = self.shown.borrow_mut();
+        for (k, v) in &self.pairs {
+            let skip = !k.starts_with(prefix)
+                || v.trim().is_empty()
+                || k == "version"
+                || k.starts_with('_')
+                || shown.contains(k);
+            if skip {
+                continue;
+            }
+            html.push_str("<input type=\"hidden\" name=\"");
+            vitrine_search::snippet::escape(k, &mut html);
+            html.push_str("\" value=\"");
+            vitrine_search::snippet::escape(v, &mut html);
+            html.push_str("\">");
+        }
+        // A key that repeats (a list) is carried whole, once.
+        for (k, _) in &self.pairs {
+            if k.starts_with(prefix) {
+                shown.insert(k.clone());
+            }
+        }
+        html
+    }
+
+    /// The authority ids among the values (to label them even when the form does not
+    /// make a record, as after a refused save).
+    pub fn ids(&self) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = self
+            .pairs
+            .iter()
+            .filter_map(|(_, v)| Uuid::parse_str(v.trim()).ok())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     /// The label of a referenced authority id, in the page's language.
@@ -359,7 +434,8 @@ mod tests {
             f.to_json(&["dimensions"]).unwrap(),
             json!({"dimensions": [{"kind": "height", "value": 12}]})
         );
-        assert_eq!(f.rows("dimensions", 1), [0, 5, 6]);
+        // The blank row 5 is not shown again: a refused save does not grow blank rows.
+        assert_eq!(f.rows("dimensions", 1), [0, 1]);
         let bad = FormValues::from_pairs(
             vec![("production.earliest_year".into(), "Ming".into())],
             Lang::En,
@@ -368,5 +444,45 @@ mod tests {
             panic!()
         };
         assert_eq!(e[0].field, "production.earliest_year");
+    }
+
+    #[test]
+    fn values_the_page_did_not_show_are_carried_as_hidden_inputs() {
+        let doc = json!({"title": {"en": "Vase", "zh-Hant": "瓶 \"甲\""}, "inscriptions": [{"text": "a", "position": {"en": "base"}}]});
+        let f = FormValues::from_json(&doc, Lang::En);
+        f.val("title.en");
+        f.val("inscriptions[0].text");
+        assert_eq!(
+            f.carry("inscriptions[0]."),
+            r#"<input type="hidden" name="inscriptions[0].position.en" value="base">"#
+        );
+        assert_eq!(
+            f.carry(""),
+            r#"<input type="hidden" name="title.zh-Hant" value="瓶 &quot;甲&quot;">"#
+        );
+        assert_eq!(f.carry(""), "", "carried once");
+    }
+
+    #[test]
+    fn a_required_field_left_empty_is_named_itself() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Rec {
+            object_number: String,
+        }
+        let f = FormValues::from_pairs(vec![("object_number".into(), " ".into())], Lang::En);
+        let Err(Error::Invalid(e)) = f.parse::<Rec>(&[]) else {
+            panic!()
+        };
+        assert_eq!(
+            (e[0].field.as_str(), e[0].code.as_str()),
+            ("object_number", "required")
+        );
+    }
+
+    #[test]
+    fn browser_line_breaks_are_stored_as_lf() {
+        let f = FormValues::from_pairs(vec![("notes".into(), "a\r\nb\rc".into())], Lang::En);
+        assert_eq!(f.val("notes"), "a\nb\nc");
     }
 }

@@ -8,6 +8,7 @@ mod login;
 pub mod media;
 mod object_form;
 mod objects;
+mod readable;
 mod search;
 mod tokens;
 mod users;
@@ -222,26 +223,62 @@ pub fn is_htmx(headers: &HeaderMap) -> bool {
     headers.contains_key("hx-request") && !headers.contains_key("hx-boosted")
 }
 
-/// A page that tells a person what went wrong, in their language.
+/// A page that tells a person what went wrong, in their language, inside the normal
+/// staff layout (menu included).
 #[derive(Template)]
 #[template(path = "staff/error.html")]
 pub struct ErrorPage<'a> {
     l: Layout<'a>,
     status: u16,
     message: String,
+    /// The service's own words, for IT (not shown for faults of ours).
+    technical: Option<String>,
+}
+
+/// What to tell a person about an error, in their language (None: the service's words,
+/// which name the rule that was broken, are the message).
+fn error_message(tr: &Tr, user: &Principal, e: &Error) -> Option<String> {
+    Some(match e {
+        Error::NotFound { what } => tr
+            .t("error.missing")
+            .replace("{what}", &tr.code("what", what)),
+        Error::Forbidden(_) => tr
+            .t("error.forbidden")
+            .replace("{role}", &tr.code("role", user.role.as_str())),
+        Error::BadRequest(_) | Error::InvalidParameters(_) => tr.t("error.bad_request").into(),
+        Error::Db(_) | Error::Internal(_) => tr.t("error.internal").into(),
+        Error::VersionMismatch { .. } => tr.t("form.conflict_simple").into(),
+        _ => return None,
+    })
 }
 
 /// Turns a service error into an HTML page for a signed-in person.
 pub fn error_page(st: &AppState, user: &Principal, e: Error) -> Response {
-    let status = crate::problem::Problem::from(e);
-    let l = Layout::new(st, user, "", status.title.clone());
-    let code = StatusCode::from_u16(status.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let tr = st.i18n.tr(user.lang);
+    let message = error_message(&tr, user, &e);
+    let internal = matches!(e, Error::Db(_) | Error::Internal(_));
+    let problem = crate::problem::Problem::from(e);
+    let code = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let title = tr
+        .code("error", &format!("title_{}", problem.status))
+        .into_owned();
+    let title = if title.starts_with("title_") {
+        problem.title.clone()
+    } else {
+        title
+    };
+    let (message, technical) = match message {
+        Some(m) => (m, (!internal).then_some(problem.detail)),
+        None => (problem.detail, None),
+    };
+    let l = Layout::new(st, user, "", title);
     (
         code,
         render(&ErrorPage {
             l,
-            status: status.status,
-            message: status.detail,
+            status: problem.status,
+            message,
+            technical,
         }),
     )
         .into_response()

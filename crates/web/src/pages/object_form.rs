@@ -43,6 +43,9 @@ struct FormPage<'a> {
     can_confidential: bool,
     conflict: Option<Vec<FieldChange>>,
     problem: Option<String>,
+    /// The saved record's number and title, for the breadcrumb (the form's own may be
+    /// the field being corrected).
+    name: String,
 }
 
 impl FormPage<'_> {
@@ -58,28 +61,33 @@ impl FormPage<'_> {
     fn units(&self) -> &'static [Unit] {
         Unit::ALL
     }
-    fn inscription_kinds(&self) -> [&'static str; 5] {
-        INSCRIPTION_KINDS
+    fn inscription_kinds(&self) -> &'static [&'static str] {
+        &INSCRIPTION_KINDS
     }
-    fn maker_roles(&self) -> [&'static str; 8] {
-        MAKER_ROLES
+    fn maker_roles(&self) -> &'static [&'static str] {
+        &MAKER_ROLES
+    }
+    /// The offered codes, plus the record's own when it is not among them (a code set
+    /// through the API or an import must not be lost by opening the form).
+    fn options<'s>(&self, offered: &'static [&'static str], current: &'s str) -> Vec<&'s str> {
+        let mut out: Vec<&'s str> = offered.to_vec();
+        if !current.is_empty() && !offered.contains(&current) {
+            out.push(current);
+        }
+        out
+    }
+    /// What a row holds that its inputs do not show, as hidden inputs.
+    fn carry_row(&self, group: &str, i: impl std::fmt::Display) -> String {
+        self.f.carry(&format!("{group}[{i}]."))
     }
     fn at(&self, group: &str, i: impl std::fmt::Display, field: &str) -> &str {
         self.f.val(&format!("{group}[{i}].{field}"))
-    }
-    fn at_tr(&self, group: &str, i: impl std::fmt::Display, field: &str) -> &str {
-        self.f
-            .val(&format!("{group}[{i}].{field}.{}", self.l.tr.tag()))
     }
     fn err_at(&self, group: &str, i: impl std::fmt::Display, field: &str) -> Option<&str> {
         self.f.error(&format!("{group}[{i}].{field}"))
     }
     fn show(&self, v: &serde_json::Value) -> String {
-        match v {
-            serde_json::Value::Null => "—".into(),
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }
+        super::readable::html(v, &self.l.tr, &self.f.labels)
     }
     fn action(&self) -> String {
         match self.id {
@@ -89,21 +97,22 @@ impl FormPage<'_> {
     }
 }
 
-/// Labels for every id the form refers to.
-async fn with_labels(
-    st: &AppState,
-    actor: &Actor,
-    mut f: FormValues,
-    input: Option<&ObjectInput>,
-) -> FormValues {
-    let ids: Vec<Uuid> = match input {
-        Some(i) => i.references().into_iter().map(|(_, id, _)| id).collect(),
-        None => Vec::new(),
-    };
-    if let Ok(l) = st.collections.labels(actor, &ids).await {
+/// Labels for every id the form refers to, read from its values (a refused form may not
+/// make a record, and still shows every lookup it had).
+async fn with_labels(st: &AppState, actor: &Actor, mut f: FormValues) -> FormValues {
+    if let Ok(l) = st.collections.labels(actor, &f.ids()).await {
         f.labels = l;
     }
     f
+}
+
+/// "GDM-1 青花瓶": how the breadcrumb names a saved record.
+async fn record_name(st: &AppState, actor: &Actor, user: &Principal, id: Option<Uuid>) -> String {
+    let Some(id) = id else { return String::new() };
+    match st.collections.get_object(actor, id).await {
+        Ok(r) => format!("{} {}", r.data.object_number, r.data.title.best(user.lang)),
+        Err(_) => String::new(),
+    }
 }
 
 fn page<'a>(
@@ -128,6 +137,7 @@ fn page<'a>(
         can_confidential: actor.can(Permission::ConfidentialRead),
         conflict: None,
         problem: None,
+        name: String::new(),
     }
 }
 
@@ -162,7 +172,13 @@ pub async fn edit_form(
     let json = serde_json::to_value(&rec.data).unwrap_or_default();
     let mut f = FormValues::from_json(&json, user.lang);
     f.labels = rec.labels.clone();
-    render(&page(&st, &actor, &user, f, Some(rec.id), rec.version))
+    let mut p = page(&st, &actor, &user, f, Some(rec.id), rec.version);
+    p.name = format!(
+        "{} {}",
+        rec.data.object_number,
+        rec.data.title.best(user.lang)
+    );
+    render(&p)
 }
 
 /// Reads the submitted form into a record.
@@ -179,9 +195,10 @@ async fn refused(
     version: i64,
     e: Error,
 ) -> Response {
+    let tr = st.i18n.tr(user.lang);
     let status = match &e {
         Error::Invalid(errs) => {
-            f.set_errors(errs);
+            f.set_errors(errs, &tr);
             StatusCode::UNPROCESSABLE_ENTITY
         }
         Error::Conflict {
@@ -193,10 +210,11 @@ async fn refused(
         }
         _ => return error_page(st, user, e),
     };
-    let input = parse(&f).ok();
-    let f = with_labels(st, actor, f, input.as_ref()).await;
+    let f = with_labels(st, actor, f).await;
+    let name = record_name(st, actor, user, id).await;
     let mut p = page(st, actor, user, f, id, version);
-    p.problem = Some(st.i18n.tr(user.lang).t("form.fix_errors").to_owned());
+    p.problem = Some(tr.t("form.fix_errors").to_owned());
+    p.name = name;
     (status, render(&p)).into_response()
 }
 
@@ -247,9 +265,14 @@ pub async fn save(
             };
             let theirs = serde_json::to_value(&now.data).unwrap_or_default();
             let mine = serde_json::to_value(&input).unwrap_or_default();
-            let f = with_labels(&st, &actor, f, Some(&input)).await;
+            let f = with_labels(&st, &actor, f).await;
             let mut p = page(&st, &actor, &user, f, Some(id), current);
             p.conflict = Some(diff(&theirs, &mine));
+            p.name = format!(
+                "{} {}",
+                now.data.object_number,
+                now.data.title.best(user.lang)
+            );
             (StatusCode::PRECONDITION_FAILED, render(&p)).into_response()
         }
         Err(e) => refused(&st, &actor, &user, f, Some(id), version, e).await,

@@ -201,15 +201,12 @@ struct HistoryPage<'a> {
     l: Layout<'a>,
     o: ObjectRecord,
     entries: Vec<HistoryEntry>,
+    labels: super::readable::Labels,
 }
 
 impl HistoryPage<'_> {
     fn show(&self, v: &serde_json::Value) -> String {
-        match v {
-            serde_json::Value::Null => "—".into(),
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }
+        super::readable::html(v, &self.l.tr, &self.labels)
     }
 }
 
@@ -221,11 +218,17 @@ pub async fn history(
     let res = async {
         let o = load(&st, &actor, &id).await?;
         let entries = st.collections.object_history(&actor, o.id).await?;
-        Ok::<_, Error>((o, entries))
+        let values = entries
+            .iter()
+            .flat_map(|e| e.changes.iter())
+            .flat_map(|c| [&c.before, &c.after]);
+        let ids = super::readable::ids(values);
+        let labels = st.collections.labels(&actor, &ids).await?;
+        Ok::<_, Error>((o, entries, labels))
     }
     .await;
     match res {
-        Ok((o, entries)) => {
+        Ok((o, entries, labels)) => {
             let title = format!(
                 "{} · {}",
                 o.data.object_number,
@@ -235,6 +238,7 @@ pub async fn history(
                 l: Layout::new(&st, &user, "objects", title),
                 o,
                 entries,
+                labels,
             })
         }
         Err(e) => error_page(&st, &user, e),

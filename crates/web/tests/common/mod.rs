@@ -338,3 +338,63 @@ pub async fn media_ready(site: &Site, token: &str, id: &str) -> Value {
     }
     panic!("pyramid never became ready");
 }
+
+/// What a browser submits for the first `form.record-form` of a page: each named
+/// input, select and text area outside `<template>`, as the HTML form submission
+/// algorithm sends it (unchecked boxes absent, a select's selected or first option,
+/// newlines stripped from one-line inputs, CRLF line breaks in text areas).
+pub fn form_fields(html: &str) -> Vec<(String, String)> {
+    use scraper::{ElementRef, Html, Selector};
+    let doc = Html::parse_document(html);
+    let form_sel = Selector::parse("form.record-form").unwrap();
+    let field_sel = Selector::parse("input[name], select[name], textarea[name]").unwrap();
+    let option_sel = Selector::parse("option").unwrap();
+    let form = doc.select(&form_sel).next().expect("a record form");
+    let in_template = |e: &ElementRef| {
+        e.ancestors()
+            .filter_map(ElementRef::wrap)
+            .any(|a| a.value().name() == "template")
+    };
+    let mut out = Vec::new();
+    for el in form.select(&field_sel).filter(|e| !in_template(e)) {
+        let v = el.value();
+        if v.attr("disabled").is_some() {
+            continue;
+        }
+        let name = v.attr("name").unwrap_or_default().to_owned();
+        let value = match v.name() {
+            "textarea" => el.text().collect::<String>().replace('\n', "\r\n"),
+            "select" => {
+                let opts: Vec<ElementRef> = el.select(&option_sel).collect();
+                let chosen = opts
+                    .iter()
+                    .find(|o| o.value().attr("selected").is_some())
+                    .or(opts.first());
+                match chosen {
+                    Some(o) => o
+                        .value()
+                        .attr("value")
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| o.text().collect()),
+                    None => continue,
+                }
+            }
+            _ => match v.attr("type").unwrap_or("text") {
+                "checkbox" | "radio" if v.attr("checked").is_none() => continue,
+                "checkbox" | "radio" => v.attr("value").unwrap_or("on").to_owned(),
+                "submit" | "button" | "reset" | "image" | "file" => continue,
+                _ => v
+                    .attr("value")
+                    .unwrap_or_default()
+                    .replace(['\r', '\n'], ""),
+            },
+        };
+        out.push((name, value));
+    }
+    out
+}
+
+/// A form body of name/value pairs.
+pub fn form_body(pairs: &[(String, String)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap()
+}
