@@ -64,7 +64,7 @@ fn write(v: &Value, tr: &Tr, labels: &Labels, out: &mut String) {
         Value::Array(a) if a.iter().all(|x| !x.is_object()) => {
             for (i, x) in a.iter().enumerate() {
                 if i > 0 {
-                    out.push_str("、");
+                    out.push('、');
                 }
                 write(x, tr, labels, out);
             }
