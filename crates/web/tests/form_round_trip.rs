@@ -4,10 +4,8 @@
 
 mod common;
 
-use common::{Site, form_body, form_fields, page, sites};
+use common::{Site, form_fields, samples, sites};
 use proptest::prelude::*;
-use proptest::strategy::ValueTree;
-use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Map, Value, json};
 
 /// Text a person types on one line: any script, HTML specials, inner spaces.
@@ -51,27 +49,19 @@ struct Refs {
     place: String,
 }
 
-async fn authority(s: &Site, t: &str, kind: &str, vocabulary: &str, en: &str) -> String {
-    let body = json!({"vocabulary": vocabulary, "label": {"zh-Hans": en, "en": en}});
-    let r = s
-        .call("POST", &format!("/api/v1/{kind}"), Some(t), Some(body), &[])
-        .await;
-    assert_eq!(r.status.as_u16(), 201, "{}", r.text());
-    r.json()["id"].as_str().unwrap().to_owned()
-}
-
 async fn refs(s: &Site, t: &str) -> Refs {
     Refs {
         people: vec![
-            authority(s, t, "people", "person", "Tang Ying").await,
-            authority(s, t, "people", "organisation", "Imperial kilns").await,
+            s.authority(t, "people", "person", "Tang Ying").await,
+            s.authority(t, "people", "organisation", "Imperial kilns")
+                .await,
         ],
         materials: vec![
-            authority(s, t, "terms", "material", "porcelain").await,
-            authority(s, t, "terms", "material", "cobalt").await,
+            s.authority(t, "terms", "material", "porcelain").await,
+            s.authority(t, "terms", "material", "cobalt").await,
         ],
-        period: authority(s, t, "terms", "period", "Qianlong").await,
-        place: authority(s, t, "places", "town", "Jingdezhen").await,
+        period: s.authority(t, "terms", "period", "Qianlong").await,
+        place: s.authority(t, "places", "town", "Jingdezhen").await,
     }
 }
 
@@ -209,13 +199,7 @@ fn record(shape: &Shape, refs: &Refs, number: &str) -> Value {
 /// The edit form's fields, as a browser would submit them unchanged.
 async fn edit_form(s: &Site, cookie: &str, id: &str) -> Vec<(String, String)> {
     let html = s
-        .send(page(
-            "GET",
-            &format!("/staff/objects/{id}/edit"),
-            cookie,
-            None,
-            "same-origin",
-        ))
+        .get_page(cookie, &format!("/staff/objects/{id}/edit"))
         .await;
     assert_eq!(html.status.as_u16(), 200, "{}", html.text());
     form_fields(&html.text())
@@ -223,13 +207,7 @@ async fn edit_form(s: &Site, cookie: &str, id: &str) -> Vec<(String, String)> {
 
 async fn submit(s: &Site, cookie: &str, id: &str, fields: &[(String, String)]) {
     let r = s
-        .send(page(
-            "POST",
-            &format!("/staff/objects/{id}/edit"),
-            cookie,
-            Some(form_body(fields)),
-            "same-origin",
-        ))
+        .post_form(cookie, &format!("/staff/objects/{id}/edit"), fields)
         .await;
     assert_eq!(r.status.as_u16(), 303, "{}", r.text());
 }
@@ -240,27 +218,13 @@ async fn get(s: &Site, t: &str, id: &str) -> Value {
         .json()
 }
 
-/// Random shapes, the same on every run (a failure names its case).
-fn cases(n: usize) -> Vec<Shape> {
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        proptest::test_runner::TestRng::deterministic_rng(
-            proptest::test_runner::RngAlgorithm::ChaCha,
-        ),
-    );
-    let strategy = shape();
-    (0..n)
-        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
-        .collect()
-}
-
 #[tokio::test]
 async fn test_unchanged_edit_form_saves_nothing() {
     for s in sites().await {
         let t = s.token("registrar").await;
         let refs = refs(&s, &t).await;
         let cookie = s.login("registrar").await;
-        for (n, shape) in cases(24).iter().enumerate() {
+        for (n, shape) in samples(shape(), 24).iter().enumerate() {
             let body = record(shape, &refs, &format!("RT-{n}"));
             let created = s
                 .call("POST", "/api/v1/objects", Some(&t), Some(body.clone()), &[])
@@ -288,7 +252,7 @@ async fn test_editing_one_language_keeps_every_other_text() {
         let t = s.token("registrar").await;
         let refs = refs(&s, &t).await;
         let cookie = s.login("registrar").await;
-        for (n, shape) in cases(8).iter().enumerate() {
+        for (n, shape) in samples(shape(), 8).iter().enumerate() {
             let body = record(shape, &refs, &format!("ED-{n}"));
             let created = s
                 .call("POST", "/api/v1/objects", Some(&t), Some(body), &[])
@@ -357,16 +321,7 @@ fn authority_shape() -> impl Strategy<Value = (&'static str, Value)> {
 
 #[tokio::test]
 async fn test_unchanged_authority_form_saves_nothing() {
-    let mut runner = TestRunner::new_with_rng(
-        Config::default(),
-        proptest::test_runner::TestRng::deterministic_rng(
-            proptest::test_runner::RngAlgorithm::ChaCha,
-        ),
-    );
-    let strategy = authority_shape();
-    let shapes: Vec<_> = (0..16)
-        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
-        .collect();
+    let shapes = samples(authority_shape(), 16);
     for s in sites().await {
         let t = s.token("registrar").await;
         let cookie = s.login("registrar").await;
@@ -385,20 +340,10 @@ async fn test_unchanged_authority_form_saves_nothing() {
             let url = format!("/api/v1/{seg}/{id}");
             let before = s.call("GET", &url, Some(&t), None, &[]).await.json();
             let form = format!("/staff/authorities/{seg}/{id}");
-            let html = s
-                .send(page("GET", &form, &cookie, None, "same-origin"))
-                .await;
+            let html = s.get_page(&cookie, &form).await;
             assert_eq!(html.status.as_u16(), 200, "{}", html.text());
             let fields = form_fields(&html.text());
-            let saved = s
-                .send(page(
-                    "POST",
-                    &form,
-                    &cookie,
-                    Some(form_body(&fields)),
-                    "same-origin",
-                ))
-                .await;
+            let saved = s.post_form(&cookie, &form, &fields).await;
             assert_eq!(saved.status.as_u16(), 303, "{}", saved.text());
             let after = s.call("GET", &url, Some(&t), None, &[]).await.json();
             assert_eq!(after, before, "{} case {n}: {body}", s.engine);

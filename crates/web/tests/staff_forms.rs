@@ -4,21 +4,8 @@
 
 mod common;
 
-use common::{Site, form_body, form_fields, object, page, sites};
+use common::{Site, form_fields, object, sites};
 use serde_json::json;
-
-async fn term(s: &Site, t: &str, kind: &str, vocabulary: &str, label: &str) -> String {
-    let body = json!({"vocabulary": vocabulary, "label": {"zh-Hans": label, "en": label}});
-    let r = s
-        .call("POST", &format!("/api/v1/{kind}"), Some(t), Some(body), &[])
-        .await;
-    assert_eq!(r.status.as_u16(), 201, "{}", r.text());
-    r.json()["id"].as_str().unwrap().to_owned()
-}
-
-async fn get_page(s: &Site, cookie: &str, uri: &str) -> common::Reply {
-    s.send(page("GET", uri, cookie, None, "same-origin")).await
-}
 
 /// Rows of a group shown in a page (the `<template>` row excluded).
 fn rows(html: &str, group: &str) -> usize {
@@ -35,8 +22,8 @@ fn rows(html: &str, group: &str) -> usize {
 
 /// A record with a maker and a material, and its edit form as a browser submits it.
 async fn record_with_lookups(s: &Site, t: &str) -> (String, Vec<(String, String)>, String) {
-    let maker = term(s, t, "people", "person", "Tang Ying").await;
-    let material = term(s, t, "terms", "material", "porcelain").await;
+    let maker = s.authority(t, "people", "person", "Tang Ying").await;
+    let material = s.authority(t, "terms", "material", "porcelain").await;
     let mut body = object("LOOK-1");
     body["material_ids"] = json!([material]);
     body["production"] = json!({"makers": [{"agent_id": maker, "role": "potter"}]});
@@ -45,7 +32,9 @@ async fn record_with_lookups(s: &Site, t: &str) -> (String, Vec<(String, String)
         .await;
     let id = r.json()["id"].as_str().unwrap().to_owned();
     let cookie = s.login("registrar").await;
-    let html = get_page(s, &cookie, &format!("/staff/objects/{id}/edit")).await;
+    let html = s
+        .get_page(&cookie, &format!("/staff/objects/{id}/edit"))
+        .await;
     (id, form_fields(&html.text()), cookie)
 }
 
@@ -61,13 +50,7 @@ fn without_number(fields: &[(String, String)]) -> Vec<(String, String)> {
 
 async fn refuse(s: &Site, cookie: &str, id: &str, fields: &[(String, String)]) -> String {
     let r = s
-        .send(page(
-            "POST",
-            &format!("/staff/objects/{id}/edit"),
-            cookie,
-            Some(form_body(fields)),
-            "same-origin",
-        ))
+        .post_form(cookie, &format!("/staff/objects/{id}/edit"), fields)
         .await;
     assert_eq!(r.status.as_u16(), 422, "{}", r.text());
     r.text()
@@ -156,7 +139,8 @@ async fn test_history_shows_labels_and_lists_not_codes_and_json() {
             .await;
         assert_eq!(r.status.as_u16(), 200, "{}", r.text());
         let cookie = s.login("registrar").await;
-        let html = get_page(&s, &cookie, &format!("/staff/objects/{id}/history"))
+        let html = s
+            .get_page(&cookie, &format!("/staff/objects/{id}/history"))
             .await
             .text();
         assert!(html.contains(">款识与铭文</th>"), "field label in Chinese");
@@ -175,7 +159,7 @@ async fn test_history_shows_labels_and_lists_not_codes_and_json() {
 async fn test_unknown_staff_address_gets_the_staff_layout_in_the_users_language() {
     for s in sites().await {
         let cookie = s.login("curator").await;
-        let r = get_page(&s, &cookie, "/staff/no-such-page").await;
+        let r = s.get_page(&cookie, "/staff/no-such-page").await;
         assert_eq!(r.status.as_u16(), 404);
         let html = r.text();
         assert!(
@@ -191,7 +175,7 @@ async fn test_missing_record_page_names_what_is_missing_in_chinese() {
     for s in sites().await {
         let cookie = s.login("curator").await;
         let uri = format!("/staff/objects/{}", uuid::Uuid::now_v7());
-        let html = get_page(&s, &cookie, &uri).await.text();
+        let html = s.get_page(&cookie, &uri).await.text();
         assert!(html.contains("此地址没有藏品记录"), "{html}");
         assert!(
             !html.contains("object not found</p>"),
@@ -204,7 +188,7 @@ async fn test_missing_record_page_names_what_is_missing_in_chinese() {
 async fn test_forbidden_page_names_the_role_in_the_users_language() {
     for s in sites().await {
         let cookie = s.login("curator").await;
-        let r = get_page(&s, &cookie, "/staff/users").await;
+        let r = s.get_page(&cookie, "/staff/users").await;
         assert_eq!(r.status.as_u16(), 403);
         let html = r.text();
         assert!(
@@ -226,7 +210,8 @@ async fn test_valuations_are_shown_with_grouped_digits() {
             .await;
         let id = r.json()["id"].as_str().unwrap().to_owned();
         let cookie = s.login("registrar").await;
-        let html = get_page(&s, &cookie, &format!("/staff/objects/{id}"))
+        let html = s
+            .get_page(&cookie, &format!("/staff/objects/{id}"))
             .await
             .text();
         assert!(html.contains("6,475,000 CNY"), "{html}");
@@ -237,15 +222,11 @@ async fn test_valuations_are_shown_with_grouped_digits() {
 async fn test_a_new_token_comes_with_a_copy_button() {
     for s in sites().await {
         let cookie = s.login("curator").await;
-        let r = s
-            .send(page(
-                "POST",
-                "/staff/tokens",
-                &cookie,
-                Some("name=laptop&days=30".into()),
-                "same-origin",
-            ))
-            .await;
+        let fields = [
+            ("name".into(), "laptop".into()),
+            ("days".into(), "30".into()),
+        ];
+        let r = s.post_form(&cookie, "/staff/tokens", &fields).await;
         let html = r.text();
         assert!(html.contains("data-copy=\"new-token\""), "{html}");
     }

@@ -398,3 +398,44 @@ pub fn form_fields(html: &str) -> Vec<(String, String)> {
 pub fn form_body(pairs: &[(String, String)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
+
+/// `n` values of a strategy, the same on every run (a failure names its case).
+pub fn samples<S: proptest::strategy::Strategy>(strategy: S, n: usize) -> Vec<S::Value> {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+    let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
+    let mut runner = TestRunner::new_with_rng(Config::default(), rng);
+    (0..n)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .collect()
+}
+
+impl Site {
+    /// A page fetched as the signed-in browser with `cookie`.
+    pub async fn get_page(&self, cookie: &str, uri: &str) -> Reply {
+        self.send(page("GET", uri, cookie, None, "same-origin"))
+            .await
+    }
+
+    /// A form posted from our own page.
+    pub async fn post_form(&self, cookie: &str, uri: &str, fields: &[(String, String)]) -> Reply {
+        let body = Some(form_body(fields));
+        self.send(page("POST", uri, cookie, body, "same-origin"))
+            .await
+    }
+
+    /// The id of a new authority (`people`, `terms`, ...) labelled the same in both languages.
+    pub async fn authority(
+        &self,
+        token: &str,
+        kind: &str,
+        vocabulary: &str,
+        label: &str,
+    ) -> String {
+        let body = json!({"vocabulary": vocabulary, "label": {"zh-Hans": label, "en": label}});
+        let uri = format!("/api/v1/{kind}");
+        let r = self.call("POST", &uri, Some(token), Some(body), &[]).await;
+        assert_eq!(r.status.as_u16(), 201, "{}", r.text());
+        r.json()["id"].as_str().unwrap().to_owned()
+    }
+}
