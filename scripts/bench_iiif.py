@@ -86,6 +86,19 @@ def write_tiff(path, width, height, seed):
             f.write(base.translate(tables[off + 60]))
 
 
+def master_work(keep, prefix):
+    """The work folder (kept when `keep` names one), its data directory and an 8192x8192
+    TIFF master written there once. Exits when the release binary is missing."""
+    if not os.path.exists(BIN):
+        sys.exit("build the release binary first: cargo build --release -p vitrine")
+    work = keep or tempfile.mkdtemp(prefix=prefix)
+    os.makedirs(work, exist_ok=True)
+    master = os.path.join(work, "master-8192.tif")
+    if not os.path.exists(master):
+        write_tiff(master, 8192, 8192, 1)
+    return work, os.path.join(work, "data"), master
+
+
 def import_master(data, path, ident, number):
     t0 = time.monotonic()
     out = subprocess.run([BIN, "media", "import", "--data", data, "--id", ident, "--object", number,
@@ -204,15 +217,8 @@ def main():
     ap.add_argument("--keep", help="reuse/keep this work folder")
     a = ap.parse_args()
     ensure_tools()
-    if not os.path.exists(BIN):
-        sys.exit("build the release binary first: cargo build --release -p vitrine")
-    work = a.keep or tempfile.mkdtemp(prefix="vitrine-bench-iiif-")
-    os.makedirs(work, exist_ok=True)
-    data = os.path.join(work, "data")
-    master = os.path.join(work, "master-8192.tif")
+    work, data, master = master_work(a.keep, "vitrine-bench-iiif-")
     big = os.path.join(work, "master-100mp.tif")
-    if not os.path.exists(master):
-        write_tiff(master, 8192, 8192, 1)
     if not os.path.exists(big):
         write_tiff(big, 12000, 8400, 2)
     procs = []

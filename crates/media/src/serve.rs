@@ -18,7 +18,7 @@ use crate::iiif::{self, Limits};
 use crate::model::{Access, Status};
 use crate::pyramid::{TILE, level_sizes};
 use crate::render;
-use crate::service::{ENTITY, Media, public_access};
+use crate::service::{ENTITY, LARGE_RENDER_PX, Media, public_access};
 use crate::serving::{Entry, Rendered};
 use crate::store;
 
@@ -193,6 +193,22 @@ impl Media {
             return Ok(hit);
         }
         let pyramid = self.pyramid(e.id)?;
+        let (cw, ch) = iiif::rotated_size(plan.out_w, plan.out_h, plan.degrees);
+        let _turn = if u64::from(cw) * u64::from(ch) > LARGE_RENDER_PX {
+            Some(
+                self.inner
+                    .large_renders
+                    .acquire()
+                    .await
+                    .map_err(|e| Error::Internal(format!("render gate closed: {e}")))?,
+            )
+        } else {
+            None
+        };
+        // The same answer may have been made while this request waited its turn.
+        if let Some(hit) = s.answers.get(&key) {
+            return Ok(hit);
+        }
         let bytes = tokio::task::spawn_blocking(move || render::render(&pyramid, &plan))
             .await
             .map_err(|e| Error::Internal(format!("renderer stopped: {e}")))?

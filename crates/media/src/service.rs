@@ -40,7 +40,14 @@ pub struct Settings {
     /// Public base URL of the site (`https://museum.example`), for IIIF ids; none uses the
     /// request's own host.
     pub public_base: Option<String>,
+    /// Renders larger than [`LARGE_RENDER_PX`] made at once; more wait their turn, so a
+    /// burst of full-size requests cannot hold more than this many canvases in memory.
+    pub large_renders: usize,
 }
+
+/// Output pixels (after rotation) above which a render counts as large: tiles and
+/// thumbnails never wait behind full-size pictures.
+pub const LARGE_RENDER_PX: u64 = 4_000_000;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -54,6 +61,7 @@ impl Default for Settings {
             thumbnail_px: 200,
             cache_bytes: 256 << 20,
             public_base: None,
+            large_renders: 2,
         }
     }
 }
@@ -72,6 +80,8 @@ pub(crate) struct Inner {
     pub(crate) serving: Serving,
     /// One pyramid is made at a time per process: each holds a whole image in memory.
     pub(crate) builds: tokio::sync::Semaphore,
+    /// Turns for large renders ([`Settings::large_renders`]).
+    pub(crate) large_renders: tokio::sync::Semaphore,
 }
 
 /// Where a new image comes from.
@@ -173,6 +183,7 @@ impl Media {
                 .map_err(|e| io_error("the media directory", e))?;
         }
         let serving = Serving::new(settings.cache_bytes);
+        let large_renders = tokio::sync::Semaphore::new(settings.large_renders.max(1));
         Ok(Media {
             inner: Arc::new(Inner {
                 db,
@@ -181,6 +192,7 @@ impl Media {
                 settings,
                 serving,
                 builds: tokio::sync::Semaphore::new(1),
+                large_renders,
             }),
         })
     }

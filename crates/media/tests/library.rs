@@ -237,3 +237,54 @@ fn a_full_disk_is_the_operators_to_fix_not_a_bug() {
     let e = vitrine_media::service::io_error("the master", std::io::Error::other("boom"));
     assert!(matches!(e, Error::Internal(_)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn large_renders_beyond_the_limit_wait_their_turn_and_all_finish() {
+    let t = vitrine_testkit::sqlite(&[
+        KERNEL_MIGRATIONS,
+        vitrine_collections::MIGRATIONS,
+        vitrine_media::MIGRATIONS,
+    ])
+    .await;
+    let root = tempfile::tempdir().unwrap();
+    let inbox = tempfile::tempdir().unwrap();
+    let collections = Collections::new(t.db.clone());
+    let media = Media::open(
+        t.db.clone(),
+        collections,
+        root.path().join("media"),
+        Settings {
+            large_renders: 1,
+            cache_bytes: 0,
+            ..Settings::default()
+        },
+    )
+    .unwrap();
+    let photographer = as_role(Role::Media);
+    let a = media
+        .ingest(
+            &photographer,
+            file(inbox.path(), "a.jpg", &picture(5)),
+            ImportOptions::default(),
+        )
+        .await
+        .unwrap();
+    let a = media.derive(a).await.unwrap();
+    // Upscaled and turned: each canvas is well over the large-render threshold.
+    let renders: Vec<_> = (0..3)
+        .map(|i| {
+            let (media, id, who) = (media.clone(), a.identifier.clone(), photographer.clone());
+            tokio::spawn(async move {
+                let rotation = format!("{}", 20 + i);
+                media
+                    .image(&who, &id, ["full", "^2400,", &rotation, "default.png"])
+                    .await
+            })
+        })
+        .collect();
+    for r in renders {
+        let png = r.await.unwrap().unwrap();
+        let img = image::load_from_memory(&png.bytes).unwrap();
+        assert!(u64::from(img.width()) * u64::from(img.height()) > 4_000_000);
+    }
+}

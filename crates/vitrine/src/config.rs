@@ -54,12 +54,14 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Memory for rendered IIIF answers, in MiB.
     pub image_cache_mb: u64,
+    /// Large IIIF renders (over 4 megapixels) made at once; more wait their turn.
+    pub image_large_renders: usize,
     /// Seconds between the simulated sensors' live readings (`vitrine demo`, `vitrine simulate`).
     pub simulate_every: u64,
 }
 
 /// The keys a `VITRINE_*` environment variable may set.
-const SETTINGS: [&str; 19] = [
+const SETTINGS: [&str; 20] = [
     "data",
     "listen",
     "database_url",
@@ -78,6 +80,7 @@ const SETTINGS: [&str; 19] = [
     "media_max_megapixels",
     "max_upload_bytes",
     "image_cache_mb",
+    "image_large_renders",
     "simulate_every",
 ];
 
@@ -103,6 +106,7 @@ impl Default for Config {
             media_max_megapixels: 500,
             max_upload_bytes: 2 << 30,
             image_cache_mb: 256,
+            image_large_renders: 2,
             simulate_every: 30,
         }
     }

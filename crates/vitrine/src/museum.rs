@@ -91,6 +91,7 @@ impl Museum {
         let settings = MediaSettings {
             max_pixels: cfg.media_max_megapixels.max(1) * 1_000_000,
             cache_bytes: cfg.image_cache_mb << 20,
+            large_renders: cfg.image_large_renders.max(1),
             public_base: cfg
                 .public_base_url
                 .as_deref()
