@@ -51,6 +51,8 @@ export async function startMuseum({ images = 0 } = {}) {
     '--seed', '11', '--backfill', '2d', '--images', String(images)], base);
   return {
     get base() { return base; },
+    /** The data directory, for CLI commands run beside the server. */
+    data,
     log: () => run.text,
     /** kill -9: the process gets no chance to flush or close anything. */
     async crash() {

@@ -1,5 +1,6 @@
 //! Shared plumbing for every Vitrine domain: the database handle and migrations, errors,
-//! ids, bilingual text, accounts and permissions, and the audit log with its outbox.
+//! ids, bilingual text, accounts and permissions, the audit log with its outbox, and the
+//! background jobs table.
 //!
 //! Domains depend on this crate, never the other way round.
 
@@ -12,6 +13,7 @@ mod entities;
 pub mod error;
 pub mod excerpt;
 pub mod ids;
+pub mod jobs;
 pub mod langtext;
 pub mod migrate;
 pub mod outbox;

@@ -18,11 +18,17 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-/// The kernel's own tables: accounts, tokens, audit log, outbox.
-pub const KERNEL_MIGRATIONS: &[Migration] = &[Migration {
-    id: "kernel/0001_init",
-    sql: include_str!("../migrations/0001_init.sql"),
-}];
+/// The kernel's own tables: accounts, tokens, audit log, outbox, jobs.
+pub const KERNEL_MIGRATIONS: &[Migration] = &[
+    Migration {
+        id: "kernel/0001_init",
+        sql: include_str!("../migrations/0001_init.sql"),
+    },
+    Migration {
+        id: "kernel/0002_jobs",
+        sql: include_str!("../migrations/0002_jobs.sql"),
+    },
+];
 
 /// Expands the type placeholders for an engine.
 pub fn render(sql: &str, backend: DbBackend) -> String {

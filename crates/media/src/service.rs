@@ -116,7 +116,7 @@ pub struct Ingested {
 }
 
 /// A master whose fixity check failed.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct FixityProblem {
     /// The asset.
     pub id: Uuid,

@@ -543,7 +543,8 @@ pub async fn fixity_list(c: &impl ConnectionTrait) -> Result<Vec<(Uuid, String, 
         master_path: String,
         sha256: String,
     }
-    let sql = "SELECT id, identifier, master_path, sha256 FROM media_assets ORDER BY created_at";
+    let sql =
+        "SELECT id, identifier, master_path, sha256 FROM media_assets ORDER BY created_at, id";
     let rows: Vec<Master> = fetch_all(c, sql, vec![]).await?;
     Ok(rows
         .into_iter()

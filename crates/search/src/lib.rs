@@ -25,6 +25,6 @@ pub mod suggest;
 mod testing;
 pub mod years;
 
-pub use rebuild::RebuildReport;
+pub use rebuild::{REINDEX_JOB, RebuildReport};
 pub use saved::{MIGRATIONS, SavedSearch};
 pub use service::{ImageLookup, IndexStatus, MAX_EXPORT, Progress, Search};

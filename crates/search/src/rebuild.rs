@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 use uuid::Uuid;
+use vitrine_kernel::jobs::{Job, Jobs, NewJob, Outcome, Worker};
 use vitrine_kernel::{Actor, Error, Permission, Result, outbox};
 
 use crate::document::{self, Projection};
@@ -39,21 +40,44 @@ pub struct RebuildReport {
     pub size_bytes: u64,
 }
 
+/// The job kind of a full rebuild of one node's index (each node keeps its own index, so
+/// the job is pinned to the node that was asked).
+pub const REINDEX_JOB: &str = "search.reindex";
+
 impl Search {
-    /// Starts a full rebuild in the background (administrators); search keeps answering
-    /// from the current index, and [`Search::status`] shows the progress.
-    pub fn start_rebuild(&self, actor: &Actor) -> Result<()> {
+    /// Queues a full rebuild of this node's index as a background job (administrators);
+    /// search keeps answering from the current index, and the job (and
+    /// [`Search::status`]) shows the progress. 409 while one is queued or running.
+    pub async fn start_rebuild(&self, actor: &Actor, jobs: &Jobs, node: &str) -> Result<Job> {
         actor.require(Permission::SystemManage)?;
         if self.rebuilding() {
             return Err(already_running());
         }
-        let s = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = s.rebuild(&|_, _| {}).await {
-                s.failed(&e);
+        let job = NewJob {
+            max_attempts: 2,
+            ..NewJob::new(REINDEX_JOB, serde_json::json!({}))
+        };
+        jobs.enqueue_single(actor, job.on_node(node)).await
+    }
+
+    /// Gives a worker the rebuild job.
+    pub fn register_jobs(&self, worker: &mut Worker) {
+        let search = self.clone();
+        worker.handle(REINDEX_JOB, move |ctx| {
+            let s = search.clone();
+            async move {
+                ctx.step("indexing the catalogue");
+                let c = ctx.clone();
+                let progress = move |done: u64, total: u64| c.progress(done, Some(total));
+                match s.rebuild(&progress).await {
+                    Ok(report) => Ok(Outcome::figures(report)),
+                    Err(e) => {
+                        s.failed(&e);
+                        Err(e)
+                    }
+                }
             }
         });
-        Ok(())
     }
 
     /// Rebuilds the whole index; `progress(done, total)` is called after each batch.

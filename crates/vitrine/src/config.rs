@@ -56,12 +56,19 @@ pub struct Config {
     pub image_cache_mb: u64,
     /// Large IIIF renders (over 4 megapixels) made at once; more wait their turn.
     pub image_large_renders: usize,
+    /// This node's name, unique among the nodes on one database (jobs on a node's own
+    /// files, such as its search index, run there).
+    pub node_name: String,
+    /// Background jobs this node runs at once.
+    pub job_workers: usize,
+    /// Seconds a job's claim lasts without a heartbeat; another node takes the job over after.
+    pub job_lease_secs: u64,
     /// Seconds between the simulated sensors' live readings (`vitrine demo`, `vitrine simulate`).
     pub simulate_every: u64,
 }
 
 /// The keys a `VITRINE_*` environment variable may set.
-const SETTINGS: [&str; 20] = [
+const SETTINGS: [&str; 23] = [
     "data",
     "listen",
     "database_url",
@@ -81,6 +88,9 @@ const SETTINGS: [&str; 20] = [
     "max_upload_bytes",
     "image_cache_mb",
     "image_large_renders",
+    "node_name",
+    "job_workers",
+    "job_lease_secs",
     "simulate_every",
 ];
 
@@ -107,6 +117,9 @@ impl Default for Config {
             max_upload_bytes: 2 << 30,
             image_cache_mb: 256,
             image_large_renders: 2,
+            node_name: "local".into(),
+            job_workers: 2,
+            job_lease_secs: 30,
             simulate_every: 30,
         }
     }

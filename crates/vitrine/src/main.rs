@@ -5,6 +5,7 @@ mod bench;
 mod bench_http;
 mod config;
 mod demo;
+mod jobs_cli;
 mod media_cli;
 mod museum;
 mod simulate;
@@ -153,6 +154,11 @@ enum Command {
         #[arg(long, default_value_t = 200)]
         repeat: usize,
     },
+    /// Background jobs: list, follow with a progress bar, cancel, retry.
+    Jobs {
+        #[command(subcommand)]
+        action: jobs_cli::JobsCommand,
+    },
     /// The media library: import images, check fixity, remake pyramids.
     Media {
         #[command(subcommand)]
@@ -257,6 +263,7 @@ async fn serve(
     let media = museum.media(cfg)?;
     let worker = media.spawn_worker();
     let media_follower = media.spawn_follower();
+    let jobs = museum.worker(cfg, &search, &media).spawn();
     let app = vitrine_web::router(museum.app(cfg, search, conservation.clone(), media));
     let listener = TcpListener::bind(cfg.listen)
         .await
@@ -281,6 +288,8 @@ async fn serve(
     {
         task.abort();
     }
+    // Running jobs stop at their next check; a job cut off is resumed by the next node.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), jobs.stop()).await;
     // Fold what is in memory into day rows now (it is durable either way).
     conservation.readings().flush().await?;
     museum.db.close().await?;
@@ -424,6 +433,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             c.readings().flush().await?;
             Ok(())
         }
+        Command::Jobs { action } => jobs_cli::run(action).await,
         Command::Media { action } => media_cli::run(action).await,
         Command::Reindex { at } => {
             alloc::keep_freed_memory();

@@ -50,7 +50,8 @@ pub enum MediaCommand {
     },
 }
 
-fn bar(len: u64, unit: &str) -> indicatif::ProgressBar {
+/// A progress bar counting `unit`s (hidden when standard error is not a terminal).
+pub(crate) fn bar(len: u64, unit: &str) -> indicatif::ProgressBar {
     let b = indicatif::ProgressBar::new(len);
     b.set_style(
         indicatif::ProgressStyle::with_template(&format!(

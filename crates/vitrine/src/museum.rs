@@ -5,6 +5,7 @@ use vitrine_collections::Collections;
 use vitrine_collections::model::NumberRule;
 use vitrine_conservation::{Conservation, Settings};
 use vitrine_kernel::accounts::Accounts;
+use vitrine_kernel::jobs::{Jobs, Worker, WorkerSettings};
 use vitrine_kernel::migrate::{self, KERNEL_MIGRATIONS};
 use vitrine_kernel::{Db, LangText};
 use vitrine_media::{Media, Settings as MediaSettings};
@@ -21,6 +22,8 @@ pub struct Museum {
     pub collections: Collections,
     /// Accounts service.
     pub accounts: Accounts,
+    /// Background jobs.
+    pub jobs: Jobs,
 }
 
 /// Every domain's migrations, in dependency order.
@@ -54,6 +57,7 @@ impl Museum {
         }
         Ok(Museum {
             accounts: Accounts::new(db.clone()),
+            jobs: Jobs::new(db.clone()),
             collections,
             db,
         })
@@ -107,6 +111,20 @@ impl Museum {
         )?)
     }
 
+    /// This node's job worker with every domain's jobs.
+    pub fn worker(&self, cfg: &Config, search: &Search, media: &Media) -> Worker {
+        let settings = WorkerSettings {
+            node: node_name(cfg),
+            concurrency: cfg.job_workers.max(1),
+            lease: std::time::Duration::from_secs(cfg.job_lease_secs.max(2)),
+            ..WorkerSettings::default()
+        };
+        let mut w = Worker::new(self.jobs.clone(), settings);
+        search.register_jobs(&mut w);
+        media.register_jobs(&mut w);
+        w
+    }
+
     /// The web application over this museum.
     pub fn app(
         &self,
@@ -121,6 +139,7 @@ impl Museum {
             museum_name: LangText::zh_en(&cfg.museum_name_zh, &cfg.museum_name_en),
             max_ingest_bytes: cfg.max_ingest_bytes,
             max_upload_bytes: cfg.max_upload_bytes,
+            node: node_name(cfg),
         };
         AppState::new(
             self.collections.clone(),
@@ -128,7 +147,16 @@ impl Museum {
             search,
             conservation,
             media,
+            self.jobs.clone(),
             web,
         )
+    }
+}
+
+/// The configured node name (trimmed; `local` when blank).
+fn node_name(cfg: &Config) -> String {
+    match cfg.node_name.trim() {
+        "" => "local".into(),
+        n => n.into(),
     }
 }

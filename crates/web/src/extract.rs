@@ -272,13 +272,21 @@ pub fn search_request(uri: &Uri, empty_q_is_browse: bool) -> Result<SearchReques
 
 /// A CSV document as a download named `filename`.
 pub fn csv_attachment(body: Vec<u8>, filename: &str) -> Response {
+    attachment(body, "text/csv; charset=utf-8", filename)
+}
+
+/// A file as a download: its media type, and its name cut to safe ASCII characters.
+pub fn attachment(body: Vec<u8>, content_type: &str, filename: &str) -> Response {
     let mut r = body.into_response();
     let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/csv; charset=utf-8"),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    let safe: String = filename
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{safe}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     r

@@ -6,6 +6,7 @@ use vitrine_collections::Collections;
 use vitrine_conservation::Conservation;
 use vitrine_kernel::LangText;
 use vitrine_kernel::accounts::Accounts;
+use vitrine_kernel::jobs::Jobs;
 use vitrine_media::Media;
 use vitrine_search::Search;
 
@@ -24,6 +25,8 @@ pub struct WebConfig {
     pub max_ingest_bytes: usize,
     /// Largest image upload, in bytes.
     pub max_upload_bytes: usize,
+    /// This node's name: jobs on its own files (its search index) are pinned to it.
+    pub node: String,
 }
 
 impl Default for WebConfig {
@@ -34,6 +37,7 @@ impl Default for WebConfig {
             museum_name: LangText::zh_en("岭南省博物馆", "Lingnan Provincial Museum"),
             max_ingest_bytes: 32 * 1024 * 1024,
             max_upload_bytes: 2 << 30,
+            node: "local".into(),
         }
     }
 }
@@ -51,6 +55,8 @@ pub struct AppState {
     pub conservation: Conservation,
     /// Media library and IIIF.
     pub media: Media,
+    /// Background jobs.
+    pub jobs: Jobs,
     /// Settings.
     pub cfg: Arc<WebConfig>,
     /// Interface strings.
@@ -59,12 +65,14 @@ pub struct AppState {
 
 impl AppState {
     /// Wires the services.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         collections: Collections,
         accounts: Accounts,
         search: Search,
         conservation: Conservation,
         media: Media,
+        jobs: Jobs,
         cfg: WebConfig,
     ) -> Self {
         AppState {
@@ -73,6 +81,7 @@ impl AppState {
             search,
             conservation,
             media,
+            jobs,
             cfg: Arc::new(cfg),
             i18n: Arc::new(I18n::load()),
         }

@@ -138,3 +138,25 @@
   document.addEventListener('DOMContentLoaded', function () { init(document); });
   document.addEventListener('htmx:afterSwap', function (e) { init(e.target); });
 })();
+
+// Jobs: the rows follow the workers' progress (server-sent events); a job's own page
+// reloads when the job ends, to show its result and log.
+(function () {
+  const table = document.getElementById('jobs');
+  if (!table || !table.dataset.events || !window.EventSource) return;
+  const body = table.querySelector('tbody');
+  const live = document.getElementById('jobs-live');
+  const es = new EventSource(table.dataset.events);
+  es.addEventListener('open', function () { if (live) live.hidden = false; });
+  es.addEventListener('error', function () { if (live) live.hidden = true; });
+  es.addEventListener('rows', function (ev) {
+    const running = body.querySelector('tr[data-finished="false"]') !== null;
+    body.innerHTML = ev.data;
+    table.dataset.updated = String(Date.now());
+    const still = body.querySelector('tr[data-finished="false"]') !== null;
+    if (table.hasAttribute('data-reload-when-done') && running && !still) {
+      es.close();
+      window.location.reload();
+    }
+  });
+})();

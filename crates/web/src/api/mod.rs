@@ -5,6 +5,7 @@ pub mod document;
 pub mod environment;
 pub mod iiif;
 pub mod ingest;
+pub mod jobs;
 pub mod media;
 pub mod objects;
 pub mod openapi;

@@ -33,7 +33,8 @@ impl Modify for Bearer {
          (name = "session", description = "Sign-in and API tokens"), (name = "public", description = "Published records, no sign-in"),
          (name = "search", description = "Full-text search with facets, suggestions, export, saved searches"),
          (name = "readings", description = "Sensor readings in: InfluxDB line protocol (1.x and 2.x paths) and JSON"),
-         (name = "environment", description = "Sensors, spaces, targets, chart series, ingest tokens"))
+         (name = "environment", description = "Sensors, spaces, targets, chart series, ingest tokens"),
+         (name = "jobs", description = "Background jobs: progress, log, cancel, retry, result files"))
 )]
 pub struct ApiDoc;
 

@@ -6,7 +6,7 @@ use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{authorities, environment, ingest, media, objects, public, search, session};
+use crate::api::{authorities, environment, ingest, jobs, media, objects, public, search, session};
 use crate::state::AppState;
 
 /// Body limits of the three kinds of request the API takes.
@@ -26,6 +26,7 @@ pub fn api(limits: Limits) -> OpenApiRouter<AppState> {
         .merge(search())
         .merge(environment())
         .merge(media_library())
+        .merge(background_jobs())
         .merge(readings().layer(DefaultBodyLimit::max(limits.ingest)))
         .merge(uploads().layer(DefaultBodyLimit::max(limits.upload)))
 }
@@ -97,6 +98,17 @@ fn media_library() -> OpenApiRouter<AppState> {
         .routes(routes!(media::link))
         .routes(routes!(media::unlink))
         .routes(routes!(media::object_media, media::arrange))
+}
+
+fn background_jobs() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(jobs::retry))
+        .routes(routes!(jobs::log))
+        .routes(routes!(jobs::result))
+        .routes(routes!(jobs::fixity))
 }
 
 fn readings() -> OpenApiRouter<AppState> {

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 use vitrine_collections::model::ObjectRecord;
 use vitrine_kernel::csv::{Cell, CsvWriter};
+use vitrine_kernel::jobs::Job;
 use vitrine_kernel::{Error, Lang, Permission};
 use vitrine_search::engine::SearchResults;
 use vitrine_search::request::SearchRequest;
@@ -228,22 +229,19 @@ pub async fn status(
     Ok(Json(st.search.status().await?))
 }
 
-/// Starts a full rebuild in the background; search answers from the current index until
-/// the new one is complete. Follow it at `/api/v1/search/status`.
+/// Queues a full rebuild of this node's index as a background job; search answers from
+/// the current index until the new one is complete. Follow the job at its `Location`
+/// (or `/api/v1/search/status`).
 #[utoipa::path(post, path = "/api/v1/search/reindex", tag = "search",
-    responses((status = 202, body = IndexStatus), (status = 403, body = Problem), (status = 409, body = Problem)),
+    responses((status = 202, body = Job, headers(("Location" = String))), (status = 401, body = Problem),
+              (status = 403, body = Problem), (status = 409, body = Problem)),
     security(("bearer" = [])))]
 pub async fn reindex(State(st): State<AppState>, Staff(actor): Staff) -> ApiResult<Response> {
-    st.search.start_rebuild(&actor)?;
-    // Give the job a moment to register, so the status shows it.
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    let mut r = Json(st.search.status().await?).into_response();
-    *r.status_mut() = StatusCode::ACCEPTED;
-    r.headers_mut().insert(
-        header::LOCATION,
-        HeaderValue::from_static("/api/v1/search/status"),
-    );
-    Ok(r)
+    let job = st
+        .search
+        .start_rebuild(&actor, &st.jobs, &st.cfg.node)
+        .await?;
+    Ok(crate::api::jobs::accepted(job))
 }
 
 /// The caller's saved searches.

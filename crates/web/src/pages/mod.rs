@@ -4,6 +4,7 @@ mod authorities;
 mod dashboard;
 pub mod environment;
 mod form;
+mod jobs;
 mod login;
 pub mod media;
 mod object_form;
@@ -108,6 +109,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/staff/media/{id}/reprocess", post(media::reprocess))
         .route("/staff/objects/{id}/images", post(media::arrange))
+        .route("/staff/jobs", get(jobs::list))
+        .route("/staff/jobs/events", get(jobs::events))
+        .route("/staff/jobs/start", post(jobs::start))
+        .route("/staff/jobs/{id}", get(jobs::show))
+        .route("/staff/jobs/{id}/result", get(jobs::result))
+        .route("/staff/jobs/{id}/{action}", post(jobs::act))
         .route("/staff/tokens", get(tokens::list).post(tokens::create))
         .route("/staff/tokens/{id}/revoke", post(tokens::revoke))
         .route("/staff/users", get(users::list).post(users::create))

@@ -93,12 +93,25 @@ pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
             Box::pin(async move { m.image_presence(&ids).await })
         }));
         search.spawn_follower();
+        // The jobs these routes start run on a worker of this "node", as under `serve`.
+        let jobs = vitrine_kernel::jobs::Jobs::new(t.db.clone());
+        let mut worker = vitrine_kernel::jobs::Worker::new(
+            jobs.clone(),
+            vitrine_kernel::jobs::WorkerSettings {
+                poll: std::time::Duration::from_millis(50),
+                ..Default::default()
+            },
+        );
+        search.register_jobs(&mut worker);
+        media.register_jobs(&mut worker);
+        std::mem::forget(worker.spawn());
         let state = AppState::new(
             collections,
             accounts,
             search.clone(),
             conservation,
             media,
+            jobs,
             cfg.clone(),
         );
         out.push(Site {
