@@ -84,12 +84,20 @@ impl Db {
 
     /// Starts a write transaction (queued behind other writers on SQLite).
     pub async fn begin_write(&self) -> Result<WriteTxn> {
-        let guard = match &self.write_lock {
-            Some(lock) => Some(lock.clone().lock_owned().await),
-            None => None,
-        };
+        let guard = self.write_turn().await;
         let txn = self.conn.begin().await?;
         Ok(WriteTxn { txn, _guard: guard })
+    }
+
+    /// The writer's turn for one statement outside a transaction: on SQLite it queues
+    /// behind our other writers (as [`Db::begin_write`] does); on PostgreSQL there is no
+    /// turn to wait for, and a lone statement commits by itself, saving the BEGIN and
+    /// COMMIT round trips. Hold the guard while the statement runs on [`Db::conn`].
+    pub async fn write_turn(&self) -> Option<OwnedMutexGuard<()>> {
+        match &self.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        }
     }
 
     /// Refreshes the query planners' statistics; run after bulk imports so both engines

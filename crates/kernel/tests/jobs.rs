@@ -423,3 +423,33 @@ fn job_filter_names_each_bad_parameter() {
     let fields: Vec<_> = e.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["state", "limit", "user", "colour"]);
 }
+
+#[tokio::test]
+async fn many_jobs_queue_in_one_call_and_all_run() {
+    for t in all_engines(&[KERNEL_MIGRATIONS]).await {
+        let jobs = Jobs::new(t.db.clone());
+        let batch = (0..1_200)
+            .map(|i| NewJob::new("tick", json!({ "i": i })))
+            .collect();
+        assert_eq!(
+            jobs.enqueue_many(&SYSTEM, batch).await.unwrap(),
+            1_200,
+            "{}",
+            t.engine
+        );
+        let mut w = Worker::new(
+            jobs.clone(),
+            WorkerSettings {
+                concurrency: 50,
+                ..fast()
+            },
+        );
+        w.handle("tick", |_| async { Ok(Outcome::default()) });
+        assert_eq!(w.run_until_idle().await.unwrap(), 1_200, "{}", t.engine);
+        let f = JobFilter {
+            state: Some(JobState::Queued),
+            ..JobFilter::default()
+        };
+        assert!(jobs.list(&SYSTEM, &f).await.unwrap().is_empty());
+    }
+}

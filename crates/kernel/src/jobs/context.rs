@@ -119,9 +119,9 @@ impl JobContext {
         let text = serde_json::to_string(value)
             .map_err(|e| Error::Internal(format!("job checkpoint: {e}")))?;
         let done = self.inner.live.lock().map(|l| l.done).unwrap_or(0);
-        let w = self.inner.jobs.db().begin_write().await?;
-        let kept = store::checkpoint(&*w, &self.inner.fence, text, done).await?;
-        w.commit().await?;
+        let db = self.inner.jobs.db();
+        let _turn = db.write_turn().await;
+        let kept = store::checkpoint(db.conn(), &self.inner.fence, text, done).await?;
         if kept {
             Ok(())
         } else {
@@ -153,9 +153,9 @@ impl JobContext {
         } else {
             (level, crate::excerpt::excerpt_to(message, 2_000))
         };
-        let w = self.inner.jobs.db().begin_write().await?;
-        store::log(&*w, self.id(), now_ms(), level, &message).await?;
-        w.commit().await
+        let db = self.inner.jobs.db();
+        let _turn = db.write_turn().await;
+        store::log(db.conn(), self.id(), now_ms(), level, &message).await
     }
 
     /// Progress and rate (units a second over this attempt) for the heartbeat.

@@ -85,9 +85,9 @@ impl Jobs {
         let params = serde_json::to_string(&job.params)
             .map_err(|e| Error::Internal(format!("job parameters: {e}")))?;
         let name = actor.name();
-        let w = self.inner.db.begin_write().await?;
+        let turn = self.inner.db.write_turn().await;
         let fresh = store::insert(
-            &*w,
+            self.inner.db.conn(),
             store::Insert {
                 id,
                 kind: &job.kind,
@@ -102,7 +102,7 @@ impl Jobs {
             },
         )
         .await?;
-        w.commit().await?;
+        drop(turn);
         if !fresh {
             return Ok(None);
         }
@@ -112,6 +112,54 @@ impl Jobs {
             .await?
             .ok_or_else(store::not_found)?;
         Ok(Some(row.job()))
+    }
+
+    /// Queues many jobs at once (batch work: one job per record or per file), a few
+    /// hundred rows a statement, in one transaction; unique keys are not taken here.
+    /// Returns how many were queued.
+    pub async fn enqueue_many(&self, actor: &Actor, jobs: Vec<NewJob>) -> Result<u64> {
+        if !actor.is_staff() {
+            return Err(Error::Unauthenticated);
+        }
+        if let Some(i) = jobs.iter().position(|j| j.kind.trim().is_empty()) {
+            return Err(Error::Invalid(vec![FieldError::new(
+                format!("[{i}].kind"),
+                "required",
+                "a job needs a kind",
+            )]));
+        }
+        let now = now_ms();
+        let name = actor.name();
+        let params: Vec<String> = jobs
+            .iter()
+            .map(|j| serde_json::to_string(&j.params))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|e| Error::Internal(format!("job parameters: {e}")))?;
+        let rows: Vec<store::Insert<'_>> = jobs
+            .iter()
+            .zip(params)
+            .map(|(j, params)| store::Insert {
+                id: new_id(),
+                kind: &j.kind,
+                params,
+                node: j.node.as_deref(),
+                created_by: actor.user_id(),
+                created_by_name: &name,
+                now,
+                run_after: j.run_after.map_or(now, |t| t.timestamp_millis()),
+                max_attempts: j.max_attempts.max(1),
+                unique_key: None,
+            })
+            .collect();
+        let w = self.inner.db.begin_write().await?;
+        let mut n = 0;
+        for chunk in rows.chunks(500) {
+            n += store::insert_many(&*w, chunk).await?;
+        }
+        w.commit().await?;
+        self.inner.wake.notify_waiters();
+        self.touch();
+        Ok(n)
     }
 
     /// Queues a job unless one of the same kind (on the same node) is queued or running:
@@ -180,9 +228,9 @@ impl Jobs {
     /// 409 for a job that is queued, running or succeeded.
     pub async fn retry(&self, actor: &Actor, id: Uuid) -> Result<Job> {
         let job = self.get(actor, id).await?;
-        let w = self.inner.db.begin_write().await?;
-        let done = store::retry(&*w, id, now_ms()).await?;
-        w.commit().await?;
+        let turn = self.inner.db.write_turn().await;
+        let done = store::retry(self.inner.db.conn(), id, now_ms()).await?;
+        drop(turn);
         if !done {
             return Err(Error::Conflict {
                 field: Some("state".into()),

@@ -116,6 +116,39 @@ pub(crate) async fn insert(c: &impl ConnectionTrait, j: Insert<'_>) -> Result<bo
     Ok(r.rows_affected() == 1)
 }
 
+/// Queues many jobs in one statement (no unique keys); returns how many.
+pub(crate) async fn insert_many(c: &impl ConnectionTrait, rows: &[Insert<'_>]) -> Result<u64> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut values: Vec<Value> = Vec::with_capacity(rows.len() * 9);
+    for j in rows {
+        values.extend([
+            j.id.into(),
+            j.kind.into(),
+            j.params.clone().into(),
+            j.node.map(str::to_owned).into(),
+            j.created_by.into(),
+            j.created_by_name.into(),
+            j.now.into(),
+            j.run_after.into(),
+            j.max_attempts.into(),
+        ]);
+    }
+    let groups = vec!["(?, ?, 'queued', ?, ?, ?, ?, ?, ?, 0, ?, 0, FALSE)"; rows.len()].join(",");
+    let r = c
+        .execute_raw(stmt(
+            c.get_database_backend(),
+            &format!(
+                "INSERT INTO jobs (id, kind, state, params, node, created_by, created_by_name, created_at, \
+                 run_after, attempts, max_attempts, done, cancel_requested) VALUES {groups}"
+            ),
+            values,
+        ))
+        .await?;
+    Ok(r.rows_affected())
+}
+
 /// Claims up to `n` jobs of the given kinds that are due, or whose lease ran out, for
 /// `owner` until `lease_until`. Each claim counts as an attempt.
 pub(crate) async fn claim(

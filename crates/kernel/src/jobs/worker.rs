@@ -215,9 +215,19 @@ async fn claim(s: &Shared, n: u64) -> Result<Vec<Row>> {
     let kinds: Vec<String> = s.handlers.keys().cloned().collect();
     let now = now_ms();
     let lease_until = now + s.settings.lease.as_millis() as i64;
-    let w = s.jobs.db().begin_write().await?;
-    let rows = store::claim(&*w, &s.id, &s.settings.node, &kinds, n, now, lease_until).await?;
-    w.commit().await?;
+    let db = s.jobs.db();
+    let turn = db.write_turn().await;
+    let rows = store::claim(
+        db.conn(),
+        &s.id,
+        &s.settings.node,
+        &kinds,
+        n,
+        now,
+        lease_until,
+    )
+    .await?;
+    drop(turn);
     if !rows.is_empty() {
         s.jobs.touch();
     }
@@ -290,9 +300,10 @@ async fn heartbeat(s: Arc<Shared>, ctx: JobContext, cancel: watch::Sender<bool>)
         let now = now_ms();
         let lease_until = now + s.settings.lease.as_millis() as i64;
         let r = async {
-            let w = s.jobs.db().begin_write().await?;
-            let r = store::heartbeat(
-                &*w,
+            let db = s.jobs.db();
+            let _turn = db.write_turn().await;
+            store::heartbeat(
+                db.conn(),
                 &ctx.ctx().fence,
                 now,
                 lease_until,
@@ -301,9 +312,7 @@ async fn heartbeat(s: Arc<Shared>, ctx: JobContext, cancel: watch::Sender<bool>)
                 rate,
                 step.as_deref(),
             )
-            .await?;
-            w.commit().await?;
-            Ok::<_, Error>(r)
+            .await
         }
         .await;
         match r {
@@ -355,22 +364,26 @@ async fn finish(s: &Shared, ctx: &JobContext, result: Result<Outcome>) -> Result
         Ok(outcome) => {
             let text = serde_json::to_string(&outcome.result)
                 .map_err(|e| Error::Internal(format!("job result: {e}")))?;
-            let w = s.jobs.db().begin_write().await?;
-            let kept = store::finish(
-                &*w,
-                fence,
-                now,
-                End::Succeeded {
-                    result: text,
-                    done,
-                    total,
-                },
-            )
-            .await?;
-            if kept && let Some(f) = &outcome.file {
-                store::put_file(&*w, fence.id, f).await?;
+            let end = End::Succeeded {
+                result: text,
+                done,
+                total,
+            };
+            let db = s.jobs.db();
+            match &outcome.file {
+                // The file and the end in one transaction: a result is whole or absent.
+                Some(f) => {
+                    let w = db.begin_write().await?;
+                    if store::finish(&*w, fence, now, end).await? {
+                        store::put_file(&*w, fence.id, f).await?;
+                    }
+                    w.commit().await?;
+                }
+                None => {
+                    let _turn = db.write_turn().await;
+                    store::finish(db.conn(), fence, now, end).await?;
+                }
             }
-            w.commit().await?;
         }
         Err(e) => {
             let cancelled = ctx.is_cancelled();
@@ -393,9 +406,9 @@ async fn finish(s: &Shared, ctx: &JobContext, result: Result<Outcome>) -> Result
                 let _ = ctx.log("error", &message).await;
                 End::Failed(&message)
             };
-            let w = s.jobs.db().begin_write().await?;
-            store::finish(&*w, fence, now, end).await?;
-            w.commit().await?;
+            let db = s.jobs.db();
+            let _turn = db.write_turn().await;
+            store::finish(db.conn(), fence, now, end).await?;
         }
     }
     Ok(())
