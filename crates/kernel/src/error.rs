@@ -77,6 +77,9 @@ pub enum Error {
     /// A file of a kind this museum does not take (415).
     #[error("{0}")]
     UnsupportedMedia(String),
+    /// The answer cannot be given in a form the request accepts (406).
+    #[error("{0}")]
+    NotAcceptable(String),
     /// The disk is full: nothing was stored (507).
     #[error("{0}")]
     StorageFull(String),

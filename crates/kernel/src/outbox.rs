@@ -28,6 +28,8 @@ pub struct Event {
     pub entity_type: String,
     /// The record changed, when there is one.
     pub entity_id: Option<Uuid>,
+    /// What the event says: ids, version, who (never a record's fields).
+    pub payload: serde_json::Value,
 }
 
 fn event(m: outbox::Model) -> Event {
@@ -37,14 +39,60 @@ fn event(m: outbox::Model) -> Event {
         topic: m.topic,
         entity_type: m.entity_type,
         entity_id: m.entity_id,
+        payload: m.payload,
     }
+}
+
+/// Which events a reader wants: records of these entity types (the ones it may read), and
+/// of those the topics named exactly or by prefix (`media_asset.` for `media_asset.*`);
+/// no topics means every topic.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    /// Entity types the reader may see.
+    pub entity_types: Vec<String>,
+    /// Topics named exactly.
+    pub topics: Vec<String>,
+    /// Topic prefixes, ending in `.`.
+    pub prefixes: Vec<String>,
+}
+
+/// Events after `seq` that `sel` selects, oldest first, at most `limit`.
+pub async fn select(
+    c: &impl ConnectionTrait,
+    seq: i64,
+    sel: &Selection,
+    limit: u64,
+) -> Result<Vec<Event>> {
+    use sea_orm::Condition;
+    let mut q = outbox::Entity::find()
+        .filter(outbox::Column::Seq.gt(seq))
+        .filter(outbox::Column::EntityType.is_in(sel.entity_types.iter().cloned()));
+    if !sel.topics.is_empty() || !sel.prefixes.is_empty() {
+        let mut any = Condition::any();
+        if !sel.topics.is_empty() {
+            any = any.add(outbox::Column::Topic.is_in(sel.topics.iter().cloned()));
+        }
+        for p in &sel.prefixes {
+            any = any.add(outbox::Column::Topic.starts_with(p));
+        }
+        q = q.filter(any);
+    }
+    oldest_first(c, q, limit).await
 }
 
 /// Events after `seq`, oldest first, at most `limit`.
 pub async fn after(c: &impl ConnectionTrait, seq: i64, limit: u64) -> Result<Vec<Event>> {
-    Ok(outbox::Entity::find()
-        .filter(outbox::Column::Seq.gt(seq))
-        .order_by_asc(outbox::Column::Seq)
+    let q = outbox::Entity::find().filter(outbox::Column::Seq.gt(seq));
+    oldest_first(c, q, limit).await
+}
+
+/// The first `limit` events a query finds, in order of `seq`.
+async fn oldest_first(
+    c: &impl ConnectionTrait,
+    q: sea_orm::Select<outbox::Entity>,
+    limit: u64,
+) -> Result<Vec<Event>> {
+    Ok(q.order_by_asc(outbox::Column::Seq)
         .limit(limit)
         .all(c)
         .await?
@@ -138,6 +186,7 @@ mod tests {
             topic: "object.updated".into(),
             entity_type: "object".into(),
             entity_id: None,
+            payload: serde_json::Value::Null,
         }
     }
 

@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(public::routes())
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/assets/{name}", get(assets::serve))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -122,6 +123,29 @@ async fn healthz(State(st): State<AppState>) -> Response {
         )
         .into_response(),
     }
+}
+
+/// Whether this node can serve: the database answers and the search index is built (a
+/// fresh node builds it first). A load balancer sends traffic only to nodes that say 200;
+/// `/healthz` says only that the process is alive and reaches its database.
+async fn readyz(State(st): State<AppState>) -> Response {
+    let database = st.collections.db().conn().ping().await.is_ok();
+    let search = match st.search.status().await {
+        Ok(s) if s.state != "building" => "ready".to_owned(),
+        Ok(s) => s.state,
+        Err(_) => "unavailable".to_owned(),
+    };
+    let ready = database && search == "ready";
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "not ready" },
+        "checks": { "database": if database { "ok" } else { "unavailable" }, "search": search },
+    });
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, axum::Json(body)).into_response()
 }
 
 async fn not_found(

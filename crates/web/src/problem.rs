@@ -183,6 +183,9 @@ impl From<Error> for Problem {
                 detail,
             )
             .field("file"),
+            Error::NotAcceptable(_) => {
+                Problem::new(StatusCode::NOT_ACCEPTABLE, "not-acceptable", detail).field("Accept")
+            }
             Error::StorageFull(_) => {
                 tracing::error!(error = %detail, "storage full");
                 Problem::new(StatusCode::INSUFFICIENT_STORAGE, "storage-full", detail)

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use vitrine_bus::Bus;
 use vitrine_collections::Collections;
 use vitrine_conservation::Conservation;
 use vitrine_kernel::LangText;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub media: Media,
     /// Background jobs.
     pub jobs: Jobs,
+    /// Events for integrators.
+    pub bus: Bus,
     /// Settings.
     pub cfg: Arc<WebConfig>,
     /// Interface strings.
@@ -81,6 +84,7 @@ impl AppState {
             search,
             conservation,
             media,
+            bus: Bus::new(jobs.db().clone()),
             jobs,
             cfg: Arc::new(cfg),
             i18n: Arc::new(I18n::load()),

@@ -636,3 +636,22 @@ async fn tokens_sessions_health_and_openapi() {
         );
     }
 }
+
+#[tokio::test]
+async fn readyz_says_ready_once_the_database_answers_and_the_index_is_built() {
+    for s in sites().await {
+        let mut last = None;
+        for _ in 0..200 {
+            let r = s.call("GET", "/readyz", None, None, &[]).await;
+            if r.status.as_u16() == 200 {
+                last = Some(r.json());
+                break;
+            }
+            assert_eq!(r.status.as_u16(), 503, "{}", r.text());
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let body = last.unwrap_or_else(|| panic!("{}: never ready", s.engine));
+        assert_eq!(body["checks"]["database"], "ok");
+        assert_eq!(body["checks"]["search"], "ready");
+    }
+}

@@ -3,6 +3,7 @@
 pub mod authorities;
 pub mod document;
 pub mod environment;
+pub mod events;
 pub mod iiif;
 pub mod ingest;
 pub mod jobs;

@@ -34,7 +34,8 @@ impl Modify for Bearer {
          (name = "search", description = "Full-text search with facets, suggestions, export, saved searches"),
          (name = "readings", description = "Sensor readings in: InfluxDB line protocol (1.x and 2.x paths) and JSON"),
          (name = "environment", description = "Sensors, spaces, targets, chart series, ingest tokens"),
-         (name = "jobs", description = "Background jobs: progress, log, cancel, retry, result files"))
+         (name = "jobs", description = "Background jobs: progress, log, cancel, retry, result files"),
+         (name = "events", description = "Every change as an event: pages after a cursor, long polling, a server-sent event stream, the event catalogue"))
 )]
 pub struct ApiDoc;
 

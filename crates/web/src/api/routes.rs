@@ -6,7 +6,9 @@ use axum::extract::DefaultBodyLimit;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::api::{authorities, environment, ingest, jobs, media, objects, public, search, session};
+use crate::api::{
+    authorities, environment, events, ingest, jobs, media, objects, public, search, session,
+};
 use crate::state::AppState;
 
 /// Body limits of the three kinds of request the API takes.
@@ -109,6 +111,9 @@ fn background_jobs() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::log))
         .routes(routes!(jobs::result))
         .routes(routes!(jobs::fixity))
+        .routes(routes!(events::list))
+        .routes(routes!(events::stream))
+        .routes(routes!(events::types))
 }
 
 fn readings() -> OpenApiRouter<AppState> {

@@ -1,6 +1,7 @@
-// Background jobs against the real binary: an administrator starts a fixity check on the
-// Jobs page, watches it finish on its own page and downloads the report; the CLI lists the
-// same job and refuses a bad filter by name.
+// The service bus against the real binary. Jobs: an administrator starts a fixity check
+// on the Jobs page, watches it finish on its own page and downloads the report; the CLI
+// lists the same job and refuses a bad filter by name. Events: the stream carries a
+// change and resumes after Last-Event-ID.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -75,3 +76,64 @@ test('a job page of someone else is not found for a curator', async () => {
   await ctx.close();
 });
 
+
+async function signIn(user) {
+  const r = await fetch(museum.base + '/api/v1/session', {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: user, password: 'vitrine-demo' }),
+  });
+  return (await r.json()).token;
+}
+
+async function retitle(token, id, title) {
+  const got = await fetch(`${museum.base}/api/v1/objects/${id}`, { headers: { authorization: `Bearer ${token}` } });
+  const r = await fetch(`${museum.base}/api/v1/objects/${id}`, {
+    method: 'PATCH',
+    headers: { authorization: `Bearer ${token}`, 'if-match': got.headers.get('etag'), 'content-type': 'application/merge-patch+json' },
+    body: JSON.stringify({ title: { en: title } }),
+  });
+  assert.equal(r.status, 200, 'the edit is saved');
+}
+
+/** Opens the stream and reads until one event has come; returns its id and data. */
+async function firstEvent(token, headers = {}) {
+  const ctl = new AbortController();
+  const r = await fetch(museum.base + '/api/v1/events/stream?types=object.updated', {
+    headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...headers }, signal: ctl.signal,
+  });
+  assert.equal(r.status, 200);
+  assert.match(r.headers.get('content-type'), /text\/event-stream/);
+  const reader = r.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  return {
+    async next() {
+      for (;;) {
+        const block = text.split('\n\n').find((b) => /^event: object\.updated$/m.test(b));
+        if (block) {
+          ctl.abort();
+          return { id: block.match(/^id: (\d+)$/m)[1], data: JSON.parse(block.match(/^data: (.*)$/m)[1]) };
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the stream ended');
+        text += decoder.decode(value, { stream: true });
+      }
+    },
+  };
+}
+
+test('the event stream carries a change and resumes after Last-Event-ID', async () => {
+  const token = await signIn('registrar');
+  const list = await (await fetch(museum.base + '/api/v1/objects?limit=2', { headers: { authorization: `Bearer ${token}` } })).json();
+  const [a, b] = list.items;
+  const live = await firstEvent(token);
+  await retitle(token, a.id, 'Streamed once');
+  const first = await live.next();
+  assert.equal(first.data.data.id, a.id, 'the event names the edited object');
+  // While no one listens, another edit; a client that reconnects with the last id it had
+  // gets that edit first.
+  await retitle(token, b.id, 'Streamed twice');
+  const resumed = await (await firstEvent(token, { 'last-event-id': first.id })).next();
+  assert.equal(resumed.data.data.id, b.id, 'the stream resumed after the last event seen');
+  assert.ok(Number(resumed.id) > Number(first.id));
+});
