@@ -30,9 +30,11 @@ pub const MAX_FAILED_LOGINS: u32 = 5;
 /// The window in which failed logins are counted.
 pub const LOCKOUT_WINDOW: Duration = Duration::from_secs(300);
 /// How long a resolved token is trusted without asking the database again. Logout and
-/// revocation clear this server's cache at once; other servers sharing a PostgreSQL
-/// database notice within this time.
+/// revocation clear this server's cache at once, and other servers sharing the database
+/// when their epoch watch sees the change (every [`EPOCH_POLL`]).
 pub const TOKEN_CACHE_TTL: Duration = Duration::from_secs(10);
+/// How often a node looks whether another node revoked a token or changed an account.
+pub const EPOCH_POLL: Duration = Duration::from_millis(250);
 
 /// A new account.
 #[derive(Clone, Debug)]
@@ -78,15 +80,34 @@ pub struct TokenInfo {
 }
 
 /// Token digest -> (who, token expiry, when looked up).
-type ResolvedTokens = HashMap<String, (Principal, Option<DateTime<Utc>>, Instant)>;
+type ResolvedTokens = HashMap<String, (Principal, Option<DateTime<Utc>>, Instant, i64)>;
 
 /// The accounts service.
 #[derive(Clone)]
 pub struct Accounts {
     db: Db,
     failures: Arc<Mutex<HashMap<String, (u32, Instant)>>>,
-    /// Token digest -> who it belongs to, when the token expires, when this was looked up.
+    /// Token digest -> who it belongs to, when the token expires, when this was looked
+    /// up, and the auth epoch it was looked up in.
     resolved: Arc<Mutex<ResolvedTokens>>,
+    /// The auth epoch this node last saw; cached tokens of an older epoch are not trusted.
+    epoch: Arc<std::sync::atomic::AtomicI64>,
+}
+
+#[derive(sea_orm::FromQueryResult)]
+struct EpochRow {
+    epoch: i64,
+}
+
+/// Moves the auth epoch, in the transaction of a revocation or an account change.
+async fn bump_epoch(c: &impl sea_orm::ConnectionTrait) -> Result<()> {
+    c.execute_raw(crate::sql::stmt(
+        c.get_database_backend(),
+        "UPDATE auth_epoch SET epoch = epoch + 1 WHERE id = 1",
+        vec![],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// SHA-256 of a secret, hex-encoded: what the tokens table keys on.
@@ -127,7 +148,40 @@ impl Accounts {
             db,
             failures: Arc::default(),
             resolved: Arc::default(),
+            epoch: Arc::default(),
         }
+    }
+
+    /// Reads the auth epoch; when another node moved it, forgets every cached token.
+    pub async fn check_epoch(&self) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        let row: Option<EpochRow> = crate::sql::fetch_one(
+            self.db.conn(),
+            "SELECT epoch FROM auth_epoch WHERE id = 1",
+            vec![],
+        )
+        .await?;
+        let now = row.map_or(0, |r| r.epoch);
+        if self.epoch.swap(now, Ordering::AcqRel) != now {
+            self.forget_resolved();
+        }
+        Ok(())
+    }
+
+    /// Watches the auth epoch every [`EPOCH_POLL`] (`vitrine serve` runs it), so a token
+    /// revoked on another node is refused here within a second.
+    pub fn spawn_epoch_watch(&self) -> tokio::task::JoinHandle<()> {
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(EPOCH_POLL);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = me.check_epoch().await {
+                    tracing::warn!(error = %e, "cannot read the auth epoch");
+                }
+            }
+        })
     }
 
     /// Creates an account (administrators and the system only).
@@ -214,6 +268,7 @@ impl Accounts {
             .filter(user::Column::Id.eq(id))
             .exec(&*txn)
             .await?;
+        bump_epoch(&*txn).await?;
         txn.commit().await?;
         self.forget_resolved();
         if res.rows_affected == 0 {
@@ -330,8 +385,10 @@ impl Accounts {
             return Ok(None);
         }
         let key = digest(secret);
+        let epoch = self.epoch.load(std::sync::atomic::Ordering::Acquire);
         if let Ok(cache) = self.resolved.lock()
-            && let Some((p, expires, at)) = cache.get(&key)
+            && let Some((p, expires, at, seen)) = cache.get(&key)
+            && *seen == epoch
             && at.elapsed() < TOKEN_CACHE_TTL
             && expires.is_none_or(|e| e > Utc::now())
         {
@@ -342,7 +399,9 @@ impl Accounts {
             if cache.len() >= 10_000 {
                 cache.clear();
             }
-            cache.insert(key, (p.clone(), *expires, Instant::now()));
+            // Filed under the epoch seen before the read: if the epoch moved meanwhile,
+            // the entry is already stale and the next call asks the database again.
+            cache.insert(key, (p.clone(), *expires, Instant::now(), epoch));
         }
         Ok(found.map(|(p, _)| p))
     }
@@ -409,6 +468,7 @@ impl Accounts {
             .filter(auth_token::Column::Kind.eq("session"))
             .exec(&*txn)
             .await?;
+        bump_epoch(&*txn).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -481,6 +541,7 @@ impl Accounts {
             .filter(auth_token::Column::RevokedAt.is_null())
             .exec(&*txn)
             .await?;
+        bump_epoch(&*txn).await?;
         txn.commit().await?;
         self.forget_resolved();
         if res.rows_affected == 0 {
@@ -499,6 +560,7 @@ impl Accounts {
             .filter(user::Column::Id.eq(user_id))
             .exec(&*txn)
             .await?;
+        bump_epoch(&*txn).await?;
         txn.commit().await?;
         self.forget_resolved();
         Ok(())

@@ -28,6 +28,10 @@ pub const KERNEL_MIGRATIONS: &[Migration] = &[
         id: "kernel/0002_jobs",
         sql: include_str!("../migrations/0002_jobs.sql"),
     },
+    Migration {
+        id: "kernel/0003_auth_epoch",
+        sql: include_str!("../migrations/0003_auth_epoch.sql"),
+    },
 ];
 
 /// Expands the type placeholders for an engine.

@@ -258,3 +258,26 @@ async fn administrators_change_roles_and_disable_accounts_but_not_their_own() {
         ));
     }
 }
+
+#[tokio::test]
+async fn a_session_ended_on_one_node_is_refused_on_another_within_a_second() {
+    for t in all_engines(&[KERNEL_MIGRATIONS]).await {
+        let a = Accounts::new(t.db.clone());
+        let b = Accounts::new(vitrine_kernel::Db::connect(&t.url).await.unwrap());
+        let watch = b.spawn_epoch_watch();
+        a.create_user(&Actor::System("test"), new_user("reg", Role::Registrar))
+            .await
+            .unwrap();
+        let (secret, _) = a.login("reg", "correct horse").await.unwrap();
+        // Node B has the session cached when node A ends it.
+        assert!(b.resolve(&secret).await.unwrap().is_some(), "{}", t.engine);
+        a.logout(&secret).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        assert!(
+            b.resolve(&secret).await.unwrap().is_none(),
+            "{}: node B still accepts a session ended on node A",
+            t.engine
+        );
+        watch.abort();
+    }
+}

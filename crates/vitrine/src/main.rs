@@ -264,6 +264,8 @@ async fn serve(
     let worker = media.spawn_worker();
     let media_follower = media.spawn_follower();
     let jobs = museum.worker(cfg, &search, &media).spawn();
+    // Revocations and account changes made on other nodes empty this node's token cache.
+    let epoch_watch = museum.accounts.spawn_epoch_watch();
     let app = vitrine_web::router(museum.app(cfg, search, conservation.clone(), media));
     let listener = TcpListener::bind(cfg.listen)
         .await
@@ -282,6 +284,7 @@ async fn serve(
         Some(controller),
         Some(worker),
         Some(media_follower),
+        Some(epoch_watch),
     ]
     .into_iter()
     .flatten()
