@@ -21,6 +21,63 @@ fn one(v: u64) -> [(String, u64); 1] {
     [(String::new(), v)]
 }
 
+/// Jobs (queued and running across the nodes; attempts this node ended, with their
+/// durations) and how far the search index is behind the outbox.
+async fn jobs_and_events(st: &AppState, out: &mut String) {
+    if let Ok(active) = st.jobs.active_counts().await {
+        let samples: Vec<(String, u64)> = active
+            .into_iter()
+            .map(|(kind, state, n)| (format!("{{kind=\"{kind}\",state=\"{state}\"}}"), n))
+            .collect();
+        metric(
+            out,
+            "vitrine_jobs",
+            "gauge",
+            "Jobs queued and running, across every node.",
+            &samples,
+        );
+    }
+    let ended = st.jobs.ended();
+    let labels = |k: &str, e: &str| format!("{{kind=\"{k}\",ending=\"{e}\"}}");
+    metric(
+        out,
+        "vitrine_job_attempts_total",
+        "counter",
+        "Job attempts this node ended: succeeded, failed, cancelled or retried.",
+        &ended
+            .iter()
+            .map(|(k, e, n, _)| (labels(k, e), *n))
+            .collect::<Vec<_>>(),
+    );
+    let _ = writeln!(
+        out,
+        "# HELP vitrine_job_attempt_seconds_total Seconds this node spent in job attempts.\n# TYPE vitrine_job_attempt_seconds_total counter"
+    );
+    for (k, e, _, secs) in &ended {
+        let _ = writeln!(
+            out,
+            "vitrine_job_attempt_seconds_total{} {secs:.3}",
+            labels(k, e)
+        );
+    }
+    if let Ok(s) = st.search.status().await {
+        metric(
+            out,
+            "vitrine_outbox_seq",
+            "gauge",
+            "Position of the newest event in the outbox.",
+            &one(s.outbox_seq.max(0) as u64),
+        );
+        metric(
+            out,
+            "vitrine_search_outbox_lag",
+            "gauge",
+            "Events this node's search index has not applied yet.",
+            &one((s.outbox_seq - s.indexed_seq).max(0) as u64),
+        );
+    }
+}
+
 /// The counters, as Prometheus scrapes them (no restricted data: counts only).
 pub async fn metrics(State(st): State<AppState>) -> Response {
     let i = st.conservation.ingest_stats();
@@ -115,6 +172,7 @@ pub async fn metrics(State(st): State<AppState>) -> Response {
         "Readings in memory, not yet in day rows (durable in the write-ahead rows).",
         &one(st.conservation.readings().pending() as u64),
     );
+    jobs_and_events(&st, &mut out).await;
     let mut resp = out.into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

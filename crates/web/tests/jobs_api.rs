@@ -154,3 +154,20 @@ async fn job_list_names_a_bad_filter() {
             .problem(400, "limit");
     }
 }
+
+#[tokio::test]
+async fn metrics_count_the_jobs_this_node_ended_and_the_outbox_lag() {
+    for site in sites().await {
+        let admin = site.token("admin").await;
+        let (_, location) = start(&site, &admin, "/api/v1/media/fixity").await;
+        finished(&site, &admin, &location).await;
+        let m = site.call("GET", "/metrics", None, None, &[]).await.text();
+        assert!(
+            m.contains("vitrine_job_attempts_total{kind=\"media.fixity\",ending=\"succeeded\"} 1"),
+            "{}: {m}",
+            site.engine
+        );
+        assert!(m.contains("# TYPE vitrine_search_outbox_lag gauge"), "{m}");
+        assert!(m.contains("# TYPE vitrine_jobs gauge"), "{m}");
+    }
+}

@@ -37,8 +37,13 @@ pub struct Jobs {
     inner: Arc<Inner>,
 }
 
+/// (kind, ending) -> (attempts, seconds in all).
+type Endings = std::collections::BTreeMap<(String, &'static str), (u64, f64)>;
+
 struct Inner {
     db: Db,
+    /// Attempts this node ended, by (kind, how it ended): count and seconds in all.
+    ended: std::sync::Mutex<Endings>,
     /// Woken when a job is queued here, so this node's workers claim it at once.
     wake: Notify,
     /// Ticks whenever a job of this node moves (progress, end): live pages wait on it.
@@ -57,6 +62,7 @@ impl Jobs {
                 db,
                 wake: Notify::new(),
                 changed: watch::channel(0).0,
+                ended: Default::default(),
             }),
         }
     }
@@ -265,6 +271,37 @@ impl Jobs {
             .ok_or(Error::NotFound {
                 what: "job result file",
             })
+    }
+
+    /// Jobs queued and running now, as (kind, state, count), across every node.
+    pub async fn active_counts(&self) -> Result<Vec<(String, String, u64)>> {
+        Ok(store::active_counts(self.inner.db.conn())
+            .await?
+            .into_iter()
+            .map(|c| (c.kind, c.state, c.n.max(0) as u64))
+            .collect())
+    }
+
+    /// Attempts this node has ended since it started, as (kind, ending, count, seconds
+    /// in all); the ending is `succeeded`, `failed`, `cancelled` or `retried`.
+    pub fn ended(&self) -> Vec<(String, &'static str, u64, f64)> {
+        self.inner
+            .ended
+            .lock()
+            .map(|m| {
+                m.iter()
+                    .map(|((k, e), (n, s))| (k.clone(), *e, *n, *s))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn note_end(&self, kind: &str, ending: &'static str, seconds: f64) {
+        if let Ok(mut m) = self.inner.ended.lock() {
+            let e = m.entry((kind.to_owned(), ending)).or_default();
+            e.0 += 1;
+            e.1 += seconds;
+        }
     }
 
     /// Ticks whenever a job this node knows of moves: live pages wait on it.

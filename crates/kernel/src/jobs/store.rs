@@ -420,6 +420,24 @@ pub(crate) async fn active(
     .await?)
 }
 
+#[derive(FromQueryResult)]
+pub(crate) struct ActiveCount {
+    pub kind: String,
+    pub state: String,
+    pub n: i64,
+}
+
+/// How many jobs are queued and running, by kind.
+pub(crate) async fn active_counts(c: &impl ConnectionTrait) -> Result<Vec<ActiveCount>> {
+    Ok(fetch_all(
+        c,
+        "SELECT kind, state, COUNT(*) AS n FROM jobs WHERE state IN ('queued', 'running') \
+         GROUP BY kind, state ORDER BY kind, state",
+        vec![],
+    )
+    .await?)
+}
+
 /// Cancels a job: a queued one at once, a running one by asking its worker. Returns
 /// false when the job had already finished.
 pub(crate) async fn cancel(c: &impl ConnectionTrait, id: Uuid, now: i64) -> Result<bool> {

@@ -360,6 +360,15 @@ async fn finish(s: &Shared, ctx: &JobContext, result: Result<Outcome>) -> Result
     let fence = &c.fence;
     let now = now_ms();
     let (done, total, _, _) = ctx.snapshot();
+    let seconds = c.started.elapsed().as_secs_f64();
+    let kind = ctx.job().kind.clone();
+    let ending = match &result {
+        Ok(_) => "succeeded",
+        Err(_) if ctx.is_cancelled() => "cancelled",
+        Err(e) if retryable(e) && fence.attempt < ctx.job().max_attempts => "retried",
+        Err(_) => "failed",
+    };
+    s.jobs.note_end(&kind, ending, seconds);
     match result {
         Ok(outcome) => {
             let text = serde_json::to_string(&outcome.result)
