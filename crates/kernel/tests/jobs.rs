@@ -453,3 +453,89 @@ async fn many_jobs_queue_in_one_call_and_all_run() {
         assert!(jobs.list(&SYSTEM, &f).await.unwrap().is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_schedule_runs_each_occurrence_once_across_two_workers() {
+    for t in all_engines(&[KERNEL_MIGRATIONS]).await {
+        let runs: Arc<Mutex<u32>> = Arc::default();
+        let mut handles = Vec::new();
+        for (node, db) in [
+            ("a", t.db.clone()),
+            ("b", Db::connect(&t.url).await.unwrap()),
+        ] {
+            let mut w = Worker::new(
+                Jobs::new(db),
+                WorkerSettings {
+                    node: node.into(),
+                    ..fast()
+                },
+            );
+            let r = runs.clone();
+            w.handle("tick", move |_| {
+                let r = r.clone();
+                async move {
+                    *r.lock().unwrap() += 1;
+                    Ok(Outcome::default())
+                }
+            });
+            // Every second.
+            w.schedule(
+                vitrine_kernel::jobs::Schedule::parse("schedules.tick", "tick", "* * * * * *")
+                    .unwrap(),
+            )
+            .unwrap();
+            handles.push(w.spawn());
+        }
+        tokio::time::sleep(Duration::from_millis(3_500)).await;
+        for h in handles {
+            h.stop().await;
+        }
+        let jobs = Jobs::new(t.db.clone());
+        let queued = jobs
+            .list(
+                &SYSTEM,
+                &JobFilter {
+                    kind: Some("tick".into()),
+                    ..JobFilter::default()
+                },
+            )
+            .await
+            .unwrap();
+        let ran = *runs.lock().unwrap() as usize;
+        assert!(
+            (2..=4).contains(&queued.len()),
+            "{}: {} runs queued in 3.5 s",
+            t.engine,
+            queued.len()
+        );
+        assert_eq!(
+            ran,
+            queued
+                .iter()
+                .filter(|j| j.state == JobState::Succeeded)
+                .count(),
+            "{}",
+            t.engine
+        );
+    }
+}
+
+#[test]
+fn a_schedule_for_a_kind_nobody_runs_names_it() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let t = vitrine_testkit::sqlite(&[KERNEL_MIGRATIONS]).await;
+        let mut w = Worker::new(Jobs::new(t.db.clone()), fast());
+        w.handle("tick", |_| async { Ok(Outcome::default()) });
+        let s = vitrine_kernel::jobs::Schedule::parse("schedules.nothing", "nothing", "0 3 * * *")
+            .unwrap();
+        let e = w.schedule(s).unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.code.as_str()),
+            ("schedules.nothing", "unknown_job_kind")
+        );
+    });
+}

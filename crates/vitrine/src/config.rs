@@ -63,6 +63,8 @@ pub struct Config {
     pub job_workers: usize,
     /// Seconds a job's claim lasts without a heartbeat; another node takes the job over after.
     pub job_lease_secs: u64,
+    /// Periodic jobs: job kind -> cron expression in the museum's time zone (TOML only).
+    pub schedules: std::collections::BTreeMap<String, String>,
     /// Seconds between the simulated sensors' live readings (`vitrine demo`, `vitrine simulate`).
     pub simulate_every: u64,
 }
@@ -120,6 +122,8 @@ impl Default for Config {
             node_name: "local".into(),
             job_workers: 2,
             job_lease_secs: 30,
+            // A fixity check of every master at 03:00 on the first of each month.
+            schedules: [("media.fixity".to_owned(), "0 3 1 * *".to_owned())].into(),
             simulate_every: 30,
         }
     }

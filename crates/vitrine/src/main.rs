@@ -263,7 +263,7 @@ async fn serve(
     let media = museum.media(cfg)?;
     let worker = media.spawn_worker();
     let media_follower = media.spawn_follower();
-    let jobs = museum.worker(cfg, &search, &media).spawn();
+    let jobs = museum.worker(cfg, &search, &media)?.spawn();
     // Revocations and account changes made on other nodes empty this node's token cache.
     let epoch_watch = museum.accounts.spawn_epoch_watch();
     let app = vitrine_web::router(museum.app(cfg, search, conservation.clone(), media));

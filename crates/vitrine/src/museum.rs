@@ -5,7 +5,7 @@ use vitrine_collections::Collections;
 use vitrine_collections::model::NumberRule;
 use vitrine_conservation::{Conservation, Settings};
 use vitrine_kernel::accounts::Accounts;
-use vitrine_kernel::jobs::{Jobs, Worker, WorkerSettings};
+use vitrine_kernel::jobs::{Jobs, Schedule, Worker, WorkerSettings};
 use vitrine_kernel::migrate::{self, KERNEL_MIGRATIONS};
 use vitrine_kernel::{Db, LangText};
 use vitrine_media::{Media, Settings as MediaSettings};
@@ -111,18 +111,28 @@ impl Museum {
         )?)
     }
 
-    /// This node's job worker with every domain's jobs.
-    pub fn worker(&self, cfg: &Config, search: &Search, media: &Media) -> Worker {
+    /// This node's job worker with every domain's jobs and the configured schedules.
+    pub fn worker(&self, cfg: &Config, search: &Search, media: &Media) -> anyhow::Result<Worker> {
         let settings = WorkerSettings {
             node: node_name(cfg),
             concurrency: cfg.job_workers.max(1),
             lease: std::time::Duration::from_secs(cfg.job_lease_secs.max(2)),
+            utc_offset: chrono::FixedOffset::east_opt(cfg.utc_offset_minutes * 60)
+                .context("utc_offset_minutes is out of range")?,
             ..WorkerSettings::default()
         };
         let mut w = Worker::new(self.jobs.clone(), settings);
         search.register_jobs(&mut w);
         media.register_jobs(&mut w);
-        w
+        for (kind, expr) in &cfg.schedules {
+            let field = format!("schedules.{kind}");
+            let bad = |e: vitrine_kernel::FieldError| {
+                anyhow::anyhow!("invalid configuration: {}: {}", e.field, e.message)
+            };
+            w.schedule(Schedule::parse(&field, kind, expr).map_err(bad)?)
+                .map_err(bad)?;
+        }
+        Ok(w)
     }
 
     /// The web application over this museum.

@@ -10,6 +10,7 @@
 
 mod context;
 mod model;
+mod schedule;
 mod store;
 mod worker;
 
@@ -20,6 +21,7 @@ use uuid::Uuid;
 
 pub use context::JobContext;
 pub use model::{Job, JobFilter, JobState, LogLine, NewJob, Outcome, Progress, ResultFile};
+pub use schedule::Schedule;
 pub use worker::{Handler, Worker, WorkerHandle, WorkerSettings};
 
 use crate::auth::{Actor, Permission};

@@ -13,8 +13,9 @@ use tokio::task::JoinHandle;
 
 use super::context::{Ctx, JobContext, Live};
 use super::store::{self, End, Fence, Row};
-use super::{Jobs, Outcome, now_ms};
-use crate::error::{Error, Result};
+use super::{Jobs, NewJob, Outcome, Schedule, now_ms};
+use crate::auth::Actor;
+use crate::error::{Error, FieldError, Result};
 
 /// A job kind's work: called with the job's context, returns what it produced.
 pub type Handler =
@@ -37,6 +38,8 @@ pub struct WorkerSettings {
     pub backoff: Duration,
     /// Longest retry delay.
     pub backoff_max: Duration,
+    /// The museum's time zone, in which schedules are read.
+    pub utc_offset: chrono::FixedOffset,
 }
 
 impl Default for WorkerSettings {
@@ -49,6 +52,7 @@ impl Default for WorkerSettings {
             poll: Duration::from_millis(500),
             backoff: Duration::from_secs(5),
             backoff_max: Duration::from_secs(3_600),
+            utc_offset: chrono::FixedOffset::east_opt(0).expect("UTC"),
         }
     }
 }
@@ -58,6 +62,7 @@ pub struct Worker {
     jobs: Jobs,
     settings: WorkerSettings,
     handlers: HashMap<String, Handler>,
+    schedules: Vec<Schedule>,
     /// `node/xxxxxx`: the lease owner written on claimed jobs.
     id: String,
 }
@@ -88,8 +93,55 @@ impl Worker {
             jobs,
             settings,
             handlers: HashMap::new(),
+            schedules: Vec::new(),
             id,
         }
+    }
+
+    /// Runs jobs of a kind this worker handles on a schedule; a kind without a handler
+    /// names `schedules.<kind>`.
+    pub fn schedule(&mut self, s: Schedule) -> std::result::Result<(), FieldError> {
+        if !self.handlers.contains_key(&s.kind) {
+            let mut kinds: Vec<&str> = self.handlers.keys().map(String::as_str).collect();
+            kinds.sort_unstable();
+            return Err(FieldError::new(
+                format!("schedules.{}", s.kind),
+                "unknown_job_kind",
+                format!(
+                    "no job of this kind; these can be scheduled: {}",
+                    kinds.join(", ")
+                ),
+            ));
+        }
+        self.schedules.push(s);
+        Ok(())
+    }
+
+    /// Queues the runs of the schedules that fell due in `(after, now]`; returns `now`.
+    async fn queue_due(
+        &self,
+        after: chrono::DateTime<chrono::Utc>,
+    ) -> chrono::DateTime<chrono::Utc> {
+        let now = chrono::Utc::now();
+        for s in &self.schedules {
+            let Some(at) = s.due(after, now, self.settings.utc_offset) else {
+                continue;
+            };
+            let job = NewJob {
+                unique_key: Some(s.key(at)),
+                run_after: Some(at),
+                ..NewJob::new(&s.kind, s.params.clone())
+            };
+            // Every node tries; the unique key lets one run in.
+            match self.jobs.enqueue(&Actor::System("schedule"), job).await {
+                Ok(Some(j)) => tracing::info!(kind = %s.kind, job = %j.id, "scheduled job queued"),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(kind = %s.kind, error = %e, "cannot queue a scheduled job")
+                }
+            }
+        }
+        now
     }
 
     /// Runs jobs of `kind` with `f`.
@@ -151,9 +203,14 @@ impl Worker {
         let shared = self.shared();
         let slots = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         let mut failures = 0u32;
+        // Schedules count from the start: runs missed while no node ran are not made up.
+        let mut checked = chrono::Utc::now();
         loop {
             if *stopped.borrow() {
                 break;
+            }
+            if !self.schedules.is_empty() {
+                checked = self.queue_due(checked).await;
             }
             let free = slots.available_permits() as u64;
             let rows = if free == 0 {
