@@ -7,6 +7,8 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use vitrine_kernel::excerpt::excerpt;
+
 use crate::ingest::{LineError, MAX_LISTED_ERRORS};
 
 /// How to read a file; everything left out is detected.
@@ -206,7 +208,12 @@ fn detect(text: &str, m: &Mapping) -> Result<Layout, String> {
         Some(";") => ';',
         Some("tab") | Some("\t") => '\t',
         Some(",") => ',',
-        Some(other) => return Err(format!("delimiter `{other}`: use `,`, `;` or `tab`")),
+        Some(other) => {
+            return Err(format!(
+                "delimiter `{}`: use `,`, `;` or `tab`",
+                excerpt(other)
+            ));
+        }
         None => {
             let sample: String = lines
                 .iter()
@@ -265,7 +272,9 @@ fn detect(text: &str, m: &Mapping) -> Result<Layout, String> {
             .or_else(|| headers.iter().position(|h| h.eq_ignore_ascii_case(name)))
     };
     let time_col = match &m.time_column {
-        Some(c) => Some(find(c).ok_or_else(|| format!("time_column `{c}` is not a column"))?),
+        Some(c) => {
+            Some(find(c).ok_or_else(|| format!("time_column `{}` is not a column", excerpt(c)))?)
+        }
         None => match headers.iter().position(|h| time_header(h)) {
             Some(i) => Some(i),
             None if clock.is_some() => None,
@@ -284,11 +293,11 @@ fn detect(text: &str, m: &Mapping) -> Result<Layout, String> {
             .iter()
             .map(|(c, metric)| {
                 if !crate::metric::valid_code(metric) {
-                    return Err(format!("`{metric}` is not a metric name"));
+                    return Err(format!("`{}` is not a metric name", excerpt(metric)));
                 }
                 find(c)
                     .map(|i| (i, metric.clone()))
-                    .ok_or_else(|| format!("column `{c}` is not in the header"))
+                    .ok_or_else(|| format!("column `{}` is not in the header", excerpt(c)))
             })
             .collect::<Result<_, _>>()?
     };
@@ -316,7 +325,7 @@ fn detect(text: &str, m: &Mapping) -> Result<Layout, String> {
                 .iter()
                 .find(|f| NaiveDateTime::parse_from_str(&cell, f).is_ok())
                 .map(|f| (*f).to_owned())
-                .ok_or_else(|| format!("cannot tell the time format of `{cell}`: give time_format (e.g. %d-%m-%Y %H:%M)"))?
+                .ok_or_else(|| format!("cannot tell the time format of `{}`: give time_format (e.g. %d-%m-%Y %H:%M)", excerpt(&cell)))?
         }
     };
     let lower: Vec<String> = headers.iter().map(|h| h.to_lowercase()).collect();
@@ -391,8 +400,11 @@ pub fn read(
                     Ok(t) => t.and_utc().timestamp_millis(),
                     Err(_) => {
                         rejected += 1;
-                        let reason =
-                            format!("time `{tcell}` does not match {}", layout.time_format);
+                        let reason = format!(
+                            "time `{}` does not match {}",
+                            excerpt(tcell),
+                            excerpt(&layout.time_format)
+                        );
                         fail(&mut errors, reason);
                         continue;
                     }
@@ -418,8 +430,9 @@ pub fn read(
                     Some(v) => values.push((metric.clone(), v)),
                     None => {
                         bad = Some(format!(
-                            "`{c}` in column {} is not a number",
-                            layout.headers.get(*col).map_or("?", |h| h.as_str())
+                            "`{}` in column {} is not a number",
+                            excerpt(c),
+                            excerpt(layout.headers.get(*col).map_or("?", |h| h.as_str()))
                         ));
                         break;
                     }
@@ -600,5 +613,68 @@ mod tests {
         };
         assert!(read(text.as_bytes(), &bad, 0).is_err());
         Ok(())
+    }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Lines of cells made of what logger files hold: dates, numbers, units, quotes,
+        /// separators, Chinese text.
+        fn file() -> impl Strategy<Value = String> {
+            let cell = "[0-9:./ -]{0,20}|[a-zA-Z %°]{0,12}|\"[^\"]{0,10}\"|温度|湿度|[0-9]{1,3}[.,][0-9]{1,2}";
+            proptest::collection::vec(
+                proptest::collection::vec(cell, 0..8).prop_flat_map(|cells| {
+                    prop::sample::select(vec![",", ";", "\t"]).prop_map(move |d| cells.join(d))
+                }),
+                0..40,
+            )
+            .prop_map(|lines| lines.join("\n"))
+        }
+
+        proptest! {
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+                let _ = read(&bytes, &Mapping::default(), 480);
+            }
+
+            #[test]
+            fn logger_like_files_never_panic(text in file(), comma in any::<bool>()) {
+                let m = Mapping { decimal_comma: Some(comma), ..Mapping::default() };
+                let _ = read(text.as_bytes(), &Mapping::default(), 0);
+                let _ = read(text.as_bytes(), &m, 0);
+            }
+
+            /// However many rows are bad and however long their cells, the answer lists at
+            /// most MAX_LISTED_ERRORS of them, each reason short.
+            #[test]
+            fn refused_rows_stay_bounded(bad in 0usize..400, cell in "[a-z青]{100,3000}") {
+                let mut text = String::from("DATE,TEMPERATURE\n2025-11-21 00:00,20.5\n");
+                for _ in 0..bad {
+                    text.push_str(&format!("2025-11-21 00:15,{cell}\n"));
+                }
+                if let Ok((_, p)) = read(text.as_bytes(), &Mapping::default(), 0) {
+                    prop_assert!(p.errors.len() <= MAX_LISTED_ERRORS);
+                    prop_assert_eq!(p.rejected, bad);
+                    for e in &p.errors {
+                        let n = e.reason.chars().count();
+                        prop_assert!(n < 300, "{n} characters: {}", e.reason);
+                    }
+                }
+            }
+
+            /// Every refused import parameter is named by its own name (or an excerpt of it).
+            #[test]
+            fn bad_parameters_are_named(key in "[a-z_]{1,20}|[a-z]{200,400}", value in "\\PC{0,30}") {
+                if let Err(vitrine_kernel::Error::InvalidParameters(errors)) =
+                    Mapping::from_pairs([(key.as_str(), value.as_str())])
+                {
+                    for e in errors {
+                        prop_assert!(e.field.chars().count() <= 160, "{}", e.field);
+                        prop_assert!(key.starts_with(e.field.split('…').next().unwrap_or_default()), "{} for {key}", e.field);
+                    }
+                }
+            }
+        }
     }
 }

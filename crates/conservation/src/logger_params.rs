@@ -65,7 +65,7 @@ impl Mapping {
                     }
                 }
                 other => bad.push(FieldError::new(
-                    other,
+                    vitrine_kernel::excerpt::excerpt(other),
                     "unknown_parameter",
                     "use preview, delimiter, decimal_comma, header_row, time_column, time_format, columns, utc_offset_minutes",
                 )),
