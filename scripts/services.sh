@@ -85,6 +85,18 @@ ensure_schemathesis() {
   export SCHEMATHESIS="$PWD/$venv/bin/st"
 }
 
+# Python with the `standardwebhooks` package, for the webhook tests' receiver
+# (scripts/webhook_receiver.py); exported as VITRINE_TEST_WEBHOOK_PYTHON.
+ensure_standardwebhooks() {
+  local venv=target/webhooks-venv
+  if ! command -v python3 >/dev/null; then apt_install python3 python3-venv python3-pip; fi
+  if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import standardwebhooks' 2>/dev/null; then
+    python3 -m venv "$venv" || { apt_install python3-venv && python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check standardwebhooks==1.3.0
+  fi
+  export VITRINE_TEST_WEBHOOK_PYTHON="$PWD/$venv/bin/python"
+}
+
 ensure_iiif_validator() {
   local venv=target/iiif-venv
   if ! command -v python3 >/dev/null; then apt_install python3 python3-venv python3-pip; fi

@@ -12,6 +12,7 @@ ensure_postgres
 ensure_mosquitto
 ensure_chromium
 ensure_npm
+ensure_standardwebhooks
 
 echo "== cargo test (SQLite and PostgreSQL at ${VITRINE_TEST_PG%%@*}@...)"
 cargo test --workspace --locked

@@ -35,7 +35,8 @@ pub struct PublicEvent {
 }
 
 impl PublicEvent {
-    fn from(e: outbox::Event) -> Self {
+    /// The event as integrators read it.
+    pub fn from_event(e: outbox::Event) -> Self {
         let mut data = match e.payload {
             Value::Object(m) => m,
             other => {
@@ -189,7 +190,7 @@ impl Bus {
             if !events.is_empty() || tokio::time::Instant::now() >= deadline {
                 let next = events.last().map_or(after, |e| e.seq).to_string();
                 return Ok(EventPage {
-                    events: events.into_iter().map(PublicEvent::from).collect(),
+                    events: events.into_iter().map(PublicEvent::from_event).collect(),
                     next,
                 });
             }

@@ -63,6 +63,8 @@ pub struct Config {
     pub job_workers: usize,
     /// Seconds a job's claim lasts without a heartbeat; another node takes the job over after.
     pub job_lease_secs: u64,
+    /// Let webhooks call loopback and private addresses (an in-house receiver, tests).
+    pub webhook_allow_private: bool,
     /// Periodic jobs: job kind -> cron expression in the museum's time zone (TOML only).
     pub schedules: std::collections::BTreeMap<String, String>,
     /// Seconds between the simulated sensors' live readings (`vitrine demo`, `vitrine simulate`).
@@ -70,7 +72,7 @@ pub struct Config {
 }
 
 /// The keys a `VITRINE_*` environment variable may set.
-const SETTINGS: [&str; 23] = [
+const SETTINGS: [&str; 24] = [
     "data",
     "listen",
     "database_url",
@@ -93,6 +95,7 @@ const SETTINGS: [&str; 23] = [
     "node_name",
     "job_workers",
     "job_lease_secs",
+    "webhook_allow_private",
     "simulate_every",
 ];
 
@@ -122,6 +125,7 @@ impl Default for Config {
             node_name: "local".into(),
             job_workers: 2,
             job_lease_secs: 30,
+            webhook_allow_private: false,
             // A fixity check of every master at 03:00 on the first of each month.
             schedules: [("media.fixity".to_owned(), "0 3 1 * *".to_owned())].into(),
             simulate_every: 30,

@@ -266,7 +266,9 @@ async fn serve(
     let jobs = museum.worker(cfg, &search, &media)?.spawn();
     // Revocations and account changes made on other nodes empty this node's token cache.
     let epoch_watch = museum.accounts.spawn_epoch_watch();
-    let app = vitrine_web::router(museum.app(cfg, search, conservation.clone(), media));
+    let webhooks = museum.webhooks(cfg)?;
+    let dispatcher = webhooks.spawn_dispatcher();
+    let app = vitrine_web::router(museum.app(cfg, search, conservation.clone(), media, webhooks));
     let listener = TcpListener::bind(cfg.listen)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
@@ -285,6 +287,7 @@ async fn serve(
         Some(worker),
         Some(media_follower),
         Some(epoch_watch),
+        Some(dispatcher),
     ]
     .into_iter()
     .flatten()

@@ -1,6 +1,7 @@
 //! Opening a museum: the database, its migrations and the services over it.
 
 use anyhow::Context;
+use vitrine_bus::webhooks::{WebhookSettings, Webhooks};
 use vitrine_collections::Collections;
 use vitrine_collections::model::NumberRule;
 use vitrine_conservation::{Conservation, Settings};
@@ -27,8 +28,9 @@ pub struct Museum {
 }
 
 /// Every domain's migrations, in dependency order.
-pub const ALL_MIGRATIONS: [&[migrate::Migration]; 6] = [
+pub const ALL_MIGRATIONS: [&[migrate::Migration]; 7] = [
     KERNEL_MIGRATIONS,
+    vitrine_bus::MIGRATIONS,
     vitrine_collections::MIGRATIONS,
     vitrine_search::MIGRATIONS,
     vitrine_timeseries::MIGRATIONS,
@@ -135,6 +137,16 @@ impl Museum {
         Ok(w)
     }
 
+    /// The webhook subscriptions and their dispatcher's settings.
+    pub fn webhooks(&self, cfg: &Config) -> anyhow::Result<Webhooks> {
+        let settings = WebhookSettings {
+            node: node_name(cfg),
+            allow_private: cfg.webhook_allow_private,
+            ..WebhookSettings::default()
+        };
+        Ok(Webhooks::new(self.db.clone(), settings)?)
+    }
+
     /// The web application over this museum.
     pub fn app(
         &self,
@@ -142,6 +154,7 @@ impl Museum {
         search: Search,
         conservation: Conservation,
         media: Media,
+        webhooks: Webhooks,
     ) -> AppState {
         let web = WebConfig {
             secure_cookies: cfg.secure_cookies,
@@ -158,6 +171,7 @@ impl Museum {
             conservation,
             media,
             self.jobs.clone(),
+            webhooks,
             web,
         )
     }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use vitrine_bus::Bus;
+use vitrine_bus::webhooks::Webhooks;
 use vitrine_collections::Collections;
 use vitrine_conservation::Conservation;
 use vitrine_kernel::LangText;
@@ -60,6 +61,8 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Events for integrators.
     pub bus: Bus,
+    /// Webhook subscriptions.
+    pub webhooks: Webhooks,
     /// Settings.
     pub cfg: Arc<WebConfig>,
     /// Interface strings.
@@ -76,6 +79,7 @@ impl AppState {
         conservation: Conservation,
         media: Media,
         jobs: Jobs,
+        webhooks: Webhooks,
         cfg: WebConfig,
     ) -> Self {
         AppState {
@@ -85,6 +89,7 @@ impl AppState {
             conservation,
             media,
             bus: Bus::new(jobs.db().clone()),
+            webhooks,
             jobs,
             cfg: Arc::new(cfg),
             i18n: Arc::new(I18n::load()),

@@ -22,7 +22,7 @@ use uuid::Uuid;
 pub use context::JobContext;
 pub use model::{Job, JobFilter, JobState, LogLine, NewJob, Outcome, Progress, ResultFile};
 pub use schedule::Schedule;
-pub use worker::{Handler, Worker, WorkerHandle, WorkerSettings};
+pub use worker::{Handler, Worker, WorkerHandle, WorkerSettings, backoff_delay};
 
 use crate::auth::{Actor, Permission};
 use crate::db::Db;

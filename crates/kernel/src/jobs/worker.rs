@@ -402,9 +402,14 @@ fn retryable(e: &Error) -> bool {
 /// The delay before attempt `attempt + 1`: the base doubled per attempt, capped, with a
 /// fifth of jitter so retries of many jobs spread out.
 pub(crate) fn backoff(settings: &WorkerSettings, attempt: i32) -> Duration {
-    let base = settings.backoff.as_millis() as f64;
-    let exp = base * 2f64.powi((attempt - 1).clamp(0, 30));
-    let capped = exp.min(settings.backoff_max.as_millis() as f64);
+    backoff_delay(settings.backoff, settings.backoff_max, attempt)
+}
+
+/// Exponential backoff: `base` × 2^(attempt − 1), at most `max`, ±20 % jitter. The one
+/// retry rule of jobs and webhook deliveries.
+pub fn backoff_delay(base: Duration, max: Duration, attempt: i32) -> Duration {
+    let exp = base.as_millis() as f64 * 2f64.powi((attempt - 1).clamp(0, 30));
+    let capped = exp.min(max.as_millis() as f64);
     let jitter = 1.0 + (rand::random::<f64>() - 0.5) * 0.4;
     Duration::from_millis((capped * jitter) as u64)
 }

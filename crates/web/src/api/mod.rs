@@ -14,3 +14,4 @@ pub mod public;
 pub mod routes;
 pub mod search;
 pub mod session;
+pub mod webhooks;

@@ -35,7 +35,8 @@ impl Modify for Bearer {
          (name = "readings", description = "Sensor readings in: InfluxDB line protocol (1.x and 2.x paths) and JSON"),
          (name = "environment", description = "Sensors, spaces, targets, chart series, ingest tokens"),
          (name = "jobs", description = "Background jobs: progress, log, cancel, retry, result files"),
-         (name = "events", description = "Every change as an event: pages after a cursor, long polling, a server-sent event stream, the event catalogue"))
+         (name = "events", description = "Every change as an event: pages after a cursor, long polling, a server-sent event stream, the event catalogue"),
+         (name = "webhooks", description = "Subscriptions of URLs to events, signed per Standard Webhooks; delivery log, dead letters, replay"))
 )]
 pub struct ApiDoc;
 

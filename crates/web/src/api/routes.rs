@@ -8,6 +8,7 @@ use utoipa_axum::routes;
 
 use crate::api::{
     authorities, environment, events, ingest, jobs, media, objects, public, search, session,
+    webhooks,
 };
 use crate::state::AppState;
 
@@ -114,6 +115,12 @@ fn background_jobs() -> OpenApiRouter<AppState> {
         .routes(routes!(events::list))
         .routes(routes!(events::stream))
         .routes(routes!(events::types))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::get, webhooks::delete))
+        .routes(routes!(webhooks::rotate))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::replay))
+        .routes(routes!(webhooks::switch))
 }
 
 fn readings() -> OpenApiRouter<AppState> {

@@ -51,6 +51,7 @@ pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
         vitrine_timeseries::MIGRATIONS,
         vitrine_conservation::store::MIGRATIONS,
         vitrine_media::MIGRATIONS,
+        vitrine_bus::MIGRATIONS,
     ])
     .await
     {
@@ -112,6 +113,14 @@ pub async fn sites_with(cfg: WebConfig) -> Vec<Site> {
             conservation,
             media,
             jobs,
+            vitrine_bus::webhooks::Webhooks::new(
+                t.db.clone(),
+                vitrine_bus::webhooks::WebhookSettings {
+                    allow_private: true,
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
             cfg.clone(),
         );
         out.push(Site {
