@@ -29,7 +29,14 @@ test('a registrar finds an object, changes its English title and sees the histor
     return rows.length === 1 && rows[0].textContent.includes(n);
   }, number);
   assert.match(page.url(), /q=/, 'the search is in the address bar');
-  await page.click(`table.list tbody a:text-is("${number}")`);
+  // Leaving the box fires the form's `change` trigger: one more swap of the rows. Let it
+  // land before clicking, or the click can hit a row as it is replaced.
+  await page.locator('#f-q').blur();
+  await page.waitForLoadState('networkidle');
+  await Promise.all([
+    page.waitForURL(/\/staff\/objects\/[0-9a-f-]+$/),
+    page.click(`table.list tbody a:text-is("${number}")`),
+  ]);
   await page.waitForSelector('h1 .number');
   await page.click('a.button.primary[href$="/edit"]');
   const title = `E2E title ${Date.now()}`;

@@ -14,6 +14,10 @@ use crate::catalogue::{parse_types, readable_entities};
 /// The longest long poll, in seconds.
 pub const MAX_WAIT_SECS: u64 = 30;
 
+/// How long a hole in the outbox positions is waited for before it is passed as a
+/// rolled-back write (see `outbox::horizon`).
+pub const GAP_PATIENCE: Duration = Duration::from_secs(30);
+
 /// How often a long poll looks at the outbox again.
 const POLL: Duration = Duration::from_millis(200);
 
@@ -179,13 +183,16 @@ impl Bus {
         if !actor.is_staff() {
             return Err(Error::Unauthenticated);
         }
-        let sel = Selection {
+        let mut sel = Selection {
             entity_types: readable_entities(actor),
             topics: q.types.clone(),
             prefixes: q.prefixes.clone(),
+            until: None,
         };
         let deadline = tokio::time::Instant::now() + Duration::from_secs(q.wait_secs);
         loop {
+            // Never past a hole a writer may still fill: a reader's cursor must not skip.
+            sel.until = Some(outbox::horizon(self.db.conn(), after, GAP_PATIENCE).await?);
             let events = outbox::select(self.db.conn(), after, &sel, q.limit).await?;
             if !events.is_empty() || tokio::time::Instant::now() >= deadline {
                 let next = events.last().map_or(after, |e| e.seq).to_string();

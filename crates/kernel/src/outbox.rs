@@ -54,6 +54,8 @@ pub struct Selection {
     pub topics: Vec<String>,
     /// Topic prefixes, ending in `.`.
     pub prefixes: Vec<String>,
+    /// Only events up to this position (a reader's [`horizon`]).
+    pub until: Option<i64>,
 }
 
 /// Events after `seq` that `sel` selects, oldest first, at most `limit`.
@@ -67,6 +69,9 @@ pub async fn select(
     let mut q = outbox::Entity::find()
         .filter(outbox::Column::Seq.gt(seq))
         .filter(outbox::Column::EntityType.is_in(sel.entity_types.iter().cloned()));
+    if let Some(until) = sel.until {
+        q = q.filter(outbox::Column::Seq.lte(until));
+    }
     if !sel.topics.is_empty() || !sel.prefixes.is_empty() {
         let mut any = Condition::any();
         if !sel.topics.is_empty() {
@@ -78,6 +83,33 @@ pub async fn select(
         q = q.filter(any);
     }
     oldest_first(c, q, limit).await
+}
+
+/// How far after `after` a reader that must not skip an event (ordered deliveries, event
+/// pages) may read now: up to the first hole in the positions whose next event is younger
+/// than `patience`. On PostgreSQL a position is taken at insert and seen at commit, so a
+/// hole is usually a writer about to commit; one older than `patience` is a rolled-back
+/// write and is passed. Returns `after` when nothing may be read yet.
+pub async fn horizon(c: &impl ConnectionTrait, after: i64, patience: Duration) -> Result<i64> {
+    let rows: Vec<(i64, DateTime<Utc>)> = outbox::Entity::find()
+        .select_only()
+        .column(outbox::Column::Seq)
+        .column(outbox::Column::At)
+        .filter(outbox::Column::Seq.gt(after))
+        .order_by_asc(outbox::Column::Seq)
+        .limit(1_000)
+        .into_tuple()
+        .all(c)
+        .await?;
+    let cutoff = Utc::now() - chrono::Duration::from_std(patience).unwrap_or_default();
+    let mut reach = after;
+    for (seq, at) in rows {
+        if seq != reach + 1 && at > cutoff {
+            break;
+        }
+        reach = seq;
+    }
+    Ok(reach)
 }
 
 /// Events after `seq`, oldest first, at most `limit`.

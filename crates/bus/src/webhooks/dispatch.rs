@@ -73,8 +73,11 @@ impl Webhooks {
     }
 
     async fn deliver_pending(&self, row: &Row) -> Result<usize> {
-        let sel = Self::selection(row);
-        let events = outbox::select(self.inner.db.conn(), row.cursor, &sel, BATCH).await?;
+        let mut sel = Self::selection(row);
+        // In order, never past a hole a writer may still fill.
+        let c = self.inner.db.conn();
+        sel.until = Some(outbox::horizon(c, row.cursor, crate::events::GAP_PATIENCE).await?);
+        let events = outbox::select(c, row.cursor, &sel, BATCH).await?;
         let s = &self.inner.settings;
         let mut p = Progress {
             cursor: row.cursor,
