@@ -1,11 +1,16 @@
 // The service bus against the real binary. Jobs: an administrator starts a fixity check
 // on the Jobs page, watches it finish on its own page and downloads the report; the CLI
 // lists the same job and refuses a bad filter by name. Events: the stream carries a
-// change and resumes after Last-Event-ID.
+// change and resumes after Last-Event-ID. Webhooks: an administrator subscribes a real
+// receiver (which verifies signatures with the `standardwebhooks` package), sees the
+// delivery arrive, breaks the receiver, and replays the dead letter.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startMuseum, launch, login } from './server.mjs';
 
@@ -16,7 +21,8 @@ let museum;
 let browser;
 
 before(async () => {
-  museum = await startMuseum({ images: 3 });
+  // Dead letters at the first failure, and the receiver on loopback allowed.
+  museum = await startMuseum({ images: 3, env: { VITRINE_WEBHOOK_ALLOW_PRIVATE: 'true', VITRINE_WEBHOOK_DEAD_AFTER_SECS: '0' } });
   browser = await launch();
 });
 
@@ -136,4 +142,80 @@ test('the event stream carries a change and resumes after Last-Event-ID', async 
   const resumed = await (await firstEvent(token, { 'last-event-id': first.id })).next();
   assert.equal(resumed.data.data.id, b.id, 'the stream resumed after the last event seen');
   assert.ok(Number(resumed.id) > Number(first.id));
+});
+
+async function freePort() {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+  });
+}
+
+/** The test receiver (scripts/webhook_receiver.py) on a free port. */
+async function startReceiver() {
+  const dir = mkdtempSync(join(tmpdir(), 'vitrine-hooks-'));
+  const port = await freePort();
+  const python = process.env.VITRINE_TEST_WEBHOOK_PYTHON || 'python3';
+  const script = new URL('../../scripts/webhook_receiver.py', import.meta.url).pathname;
+  const proc = spawn(python, [script, String(port), dir], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    try { await fetch(`http://127.0.0.1:${port}/`); break; } catch { await new Promise((r) => setTimeout(r, 100)); }
+  }
+  const accepted = () => (existsSync(join(dir, 'accepted.jsonl'))
+    ? readFileSync(join(dir, 'accepted.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+  return {
+    url: `http://127.0.0.1:${port}/hooks`,
+    secret: (s) => writeFileSync(join(dir, 'secrets'), s),
+    mode: (m) => writeFileSync(join(dir, 'mode'), m),
+    accepted,
+    stop() { proc.kill(); rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+/** Reloads the subscription's page until a delivery row in `state` shows (at most 20 s). */
+async function untilDelivery(page, state, count = 1) {
+  for (let i = 0; i < 80; i++) {
+    if ((await page.locator(`#deliveries tbody tr[data-state="${state}"]`).count()) >= count) return;
+    await new Promise((r) => setTimeout(r, 250));
+    await page.reload();
+  }
+  assert.fail(`no ${state} delivery on the page`);
+}
+
+test('an administrator subscribes a receiver, sees the delivery, breaks the receiver and replays the dead letter', async () => {
+  const rx = await startReceiver();
+  try {
+    const ctx = await browser.newContext();
+    const page = await ctx.newPage();
+    await login(page, museum.base, 'admin');
+    await page.click('nav a[href="/staff/webhooks"]');
+    await page.fill('#wh-url', rx.url);
+    await page.check('input[name=events][value="object.*"]');
+    await Promise.all([page.waitForURL(museum.base + '/staff/webhooks'), page.click('form[action="/staff/webhooks"] button[type=submit]')]);
+    const secret = (await page.textContent('#wh-secret')).trim();
+    assert.match(secret, /^whsec_/);
+    rx.secret(secret);
+    const hookUrl = museum.base + '/staff/webhooks/' + (await page.locator('form[action$="/replay"]').getAttribute('action')).split('/')[3];
+    await page.goto(hookUrl);
+    // A registrar's edit is delivered, verified by the receiver's own library.
+    const token = await signIn('registrar');
+    const [obj] = (await (await fetch(museum.base + '/api/v1/objects?limit=1', { headers: { authorization: `Bearer ${token}` } })).json()).items;
+    await retitle(token, obj.id, 'Hooked once');
+    await untilDelivery(page, 'delivered');
+    assert.equal(rx.accepted().length, 1, 'the receiver verified and took the delivery');
+    assert.equal(rx.accepted()[0].data.id, obj.id);
+    // The receiver breaks: the next edit becomes a dead letter.
+    rx.mode('fail');
+    await retitle(token, obj.id, 'Hooked twice');
+    await untilDelivery(page, 'dead');
+    rx.mode('ok');
+    await page.click('form[action$="/replay"] button');
+    await page.locator('#wh-notice').waitFor();
+    assert.match(await page.textContent('#wh-notice'), /1/);
+    assert.equal(rx.accepted().length, 2, 'the replayed dead letter arrived');
+    assert.equal(await page.locator('#deliveries tbody tr[data-state="replayed"]').count(), 1);
+    await ctx.close();
+  } finally {
+    rx.stop();
+  }
 });

@@ -20,11 +20,11 @@ async function freePort() {
 }
 
 /** Starts the binary with `args` and waits until it answers; returns the process and its log. */
-async function spawnReady(args, base) {
+async function spawnReady(args, base, env = {}) {
   const bin = join(root, 'target/debug/vitrine');
   const proc = spawn(bin, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, VITRINE_LOG: 'warn', VITRINE_SIMULATE_EVERY: '2' },
+    env: { ...process.env, VITRINE_LOG: 'warn', VITRINE_SIMULATE_EVERY: '2', ...env },
   });
   const out = { proc, text: '' };
   proc.stdout.on('data', (d) => { out.text += d; });
@@ -44,11 +44,12 @@ function exited(proc) {
   return new Promise((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.on('exit', r)));
 }
 
-export async function startMuseum({ images = 0 } = {}) {
+/** A demo museum on a free port; `env` adds settings (`VITRINE_*`) for this run. */
+export async function startMuseum({ images = 0, env = {} } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'vitrine-e2e-'));
   let base = `http://127.0.0.1:${await freePort()}`;
   let run = await spawnReady(['demo', '--data', data, '--listen', base.slice('http://'.length), '--objects', '300',
-    '--seed', '11', '--backfill', '2d', '--images', String(images)], base);
+    '--seed', '11', '--backfill', '2d', '--images', String(images)], base, env);
   return {
     get base() { return base; },
     /** The data directory, for CLI commands run beside the server. */
@@ -62,7 +63,7 @@ export async function startMuseum({ images = 0 } = {}) {
     /** Serves the same data again (after a crash), on a fresh port. */
     async restart() {
       base = `http://127.0.0.1:${await freePort()}`;
-      run = await spawnReady(['serve', '--data', data, '--listen', base.slice('http://'.length)], base);
+      run = await spawnReady(['serve', '--data', data, '--listen', base.slice('http://'.length)], base, env);
     },
     async stop() {
       run.proc.kill('SIGTERM');

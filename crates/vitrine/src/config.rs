@@ -65,6 +65,8 @@ pub struct Config {
     pub job_lease_secs: u64,
     /// Let webhooks call loopback and private addresses (an in-house receiver, tests).
     pub webhook_allow_private: bool,
+    /// Seconds a failing webhook delivery is retried before it becomes a dead letter.
+    pub webhook_dead_after_secs: u64,
     /// Periodic jobs: job kind -> cron expression in the museum's time zone (TOML only).
     pub schedules: std::collections::BTreeMap<String, String>,
     /// Seconds between the simulated sensors' live readings (`vitrine demo`, `vitrine simulate`).
@@ -72,7 +74,7 @@ pub struct Config {
 }
 
 /// The keys a `VITRINE_*` environment variable may set.
-const SETTINGS: [&str; 24] = [
+const SETTINGS: [&str; 25] = [
     "data",
     "listen",
     "database_url",
@@ -96,6 +98,7 @@ const SETTINGS: [&str; 24] = [
     "job_workers",
     "job_lease_secs",
     "webhook_allow_private",
+    "webhook_dead_after_secs",
     "simulate_every",
 ];
 
@@ -126,6 +129,7 @@ impl Default for Config {
             job_workers: 2,
             job_lease_secs: 30,
             webhook_allow_private: false,
+            webhook_dead_after_secs: 24 * 3_600,
             // A fixity check of every master at 03:00 on the first of each month.
             schedules: [("media.fixity".to_owned(), "0 3 1 * *".to_owned())].into(),
             simulate_every: 30,

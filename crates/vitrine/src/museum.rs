@@ -142,6 +142,7 @@ impl Museum {
         let settings = WebhookSettings {
             node: node_name(cfg),
             allow_private: cfg.webhook_allow_private,
+            dead_after: std::time::Duration::from_secs(cfg.webhook_dead_after_secs),
             ..WebhookSettings::default()
         };
         Ok(Webhooks::new(self.db.clone(), settings)?)

@@ -13,6 +13,7 @@ mod readable;
 mod search;
 mod tokens;
 mod users;
+mod webhooks;
 
 use askama::Template;
 use axum::Router;
@@ -118,6 +119,12 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/tokens", get(tokens::list).post(tokens::create))
         .route("/staff/tokens/{id}/revoke", post(tokens::revoke))
         .route("/staff/users", get(users::list).post(users::create))
+        .route(
+            "/staff/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route("/staff/webhooks/{id}", get(webhooks::show))
+        .route("/staff/webhooks/{id}/{action}", post(webhooks::act))
         .route("/staff/users/{id}", post(users::update))
 }
 
