@@ -527,13 +527,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("VITRINE_LOG")
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("VITRINE_LOG")
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let log = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // Log collectors (Loki, Elasticsearch, journald's JSON) take one JSON object a line.
+    // Read before the configuration, so its own errors are logged in the chosen form.
+    if std::env::var("VITRINE_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        log.json().with_current_span(false).init();
+    } else {
+        log.init();
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
