@@ -7,7 +7,7 @@ use std::process::{Child, Command};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use vitrine_bus::webhooks::{DeliveryState, NewWebhook, WebhookSettings, Webhooks};
+use vitrine_bus::webhooks::{CreatedWebhook, DeliveryState, NewWebhook, WebhookSettings, Webhooks};
 use vitrine_kernel::migrate::KERNEL_MIGRATIONS;
 use vitrine_kernel::{Actor, Error, audit};
 use vitrine_testkit::{TestDb, all_engines, in_ci};
@@ -85,6 +85,11 @@ impl Receiver {
         std::fs::write(self.dir.join("mode"), mode).unwrap();
     }
 
+    /// Forgets what it accepted so far.
+    fn clear(&self) {
+        std::fs::remove_file(self.dir.join("accepted.jsonl")).ok();
+    }
+
     fn lines(&self, name: &str) -> Vec<Value> {
         std::fs::read_to_string(self.dir.join(name))
             .unwrap_or_default()
@@ -92,6 +97,23 @@ impl Receiver {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     }
+}
+
+/// Subscribes the receiver to `events`; the receiver verifies with the new secret.
+async fn subscribe(hooks: &Webhooks, rx: &Receiver, events: &str) -> CreatedWebhook {
+    let made = hooks
+        .create(
+            &ADMIN,
+            NewWebhook {
+                url: rx.url.clone(),
+                events: vec![events.into()],
+            },
+        )
+        .await
+        .unwrap();
+    rx.secrets(&[&made.secret]);
+    rx.clear();
+    made
 }
 
 fn settings() -> WebhookSettings {
@@ -153,19 +175,8 @@ async fn every_event_arrives_once_in_order_signed_as_the_standard_says() {
     let Some(rx) = Receiver::start() else { return };
     for t in databases().await {
         let hooks = Webhooks::new(t.db.clone(), settings()).unwrap();
-        let made = hooks
-            .create(
-                &ADMIN,
-                NewWebhook {
-                    url: rx.url.clone(),
-                    events: vec!["object.*".into()],
-                },
-            )
-            .await
-            .unwrap();
+        let made = subscribe(&hooks, &rx, "object.*").await;
         assert!(made.secret.starts_with("whsec_"));
-        rx.secrets(&[&made.secret]);
-        std::fs::remove_file(rx.dir.join("accepted.jsonl")).ok();
         let sent = publish(&t, 20).await;
         drain(&hooks, || rx.lines("accepted.jsonl").len() >= 20).await;
         let got = rx.lines("accepted.jsonl");
@@ -198,19 +209,8 @@ async fn a_receiver_failing_a_third_of_requests_still_gets_every_event_in_order(
     let Some(rx) = Receiver::start() else { return };
     for t in databases().await {
         let hooks = Webhooks::new(t.db.clone(), settings()).unwrap();
-        let made = hooks
-            .create(
-                &ADMIN,
-                NewWebhook {
-                    url: rx.url.clone(),
-                    events: vec!["object.updated".into()],
-                },
-            )
-            .await
-            .unwrap();
-        rx.secrets(&[&made.secret]);
+        let made = subscribe(&hooks, &rx, "object.updated").await;
         rx.mode("0.3");
-        std::fs::remove_file(rx.dir.join("accepted.jsonl")).ok();
         let sent = publish(&t, 30).await;
         drain(&hooks, || rx.lines("accepted.jsonl").len() >= 30).await;
         assert_eq!(ids_of(&rx.lines("accepted.jsonl")), sent, "{}", t.engine);
@@ -240,20 +240,9 @@ async fn dead_letters_are_kept_and_replayed_one_or_all() {
             },
         )
         .unwrap();
-        let made = hooks
-            .create(
-                &ADMIN,
-                NewWebhook {
-                    url: rx.url.clone(),
-                    events: vec!["object.*".into()],
-                },
-            )
-            .await
-            .unwrap();
+        let made = subscribe(&hooks, &rx, "object.*").await;
         let id = made.webhook.id;
-        rx.secrets(&[&made.secret]);
         rx.mode("fail");
-        std::fs::remove_file(rx.dir.join("accepted.jsonl")).ok();
         let sent = publish(&t, 3).await;
         drain(&hooks, || true).await;
         hooks.dispatch_once().await.unwrap();
@@ -284,22 +273,13 @@ async fn after_a_rotation_both_secrets_verify_for_a_while() {
     let Some(rx) = Receiver::start() else { return };
     for t in databases().await {
         let hooks = Webhooks::new(t.db.clone(), settings()).unwrap();
-        let made = hooks
-            .create(
-                &ADMIN,
-                NewWebhook {
-                    url: rx.url.clone(),
-                    events: vec!["object.*".into()],
-                },
-            )
-            .await
-            .unwrap();
+        let made = subscribe(&hooks, &rx, "object.*").await;
         let rotated = hooks.rotate(&ADMIN, made.webhook.id).await.unwrap();
         assert_ne!(rotated.secret, made.secret);
         assert!(rotated.webhook.previous_secret_until.is_some());
         for secrets in [[made.secret.as_str()], [rotated.secret.as_str()]] {
             rx.secrets(&secrets);
-            std::fs::remove_file(rx.dir.join("accepted.jsonl")).ok();
+            rx.clear();
             publish(&t, 1).await;
             drain(&hooks, || rx.lines("accepted.jsonl").len() == 1).await;
         }
@@ -320,16 +300,7 @@ async fn a_subscription_whose_deliveries_keep_dying_is_turned_off() {
             },
         )
         .unwrap();
-        let made = hooks
-            .create(
-                &ADMIN,
-                NewWebhook {
-                    url: rx.url.clone(),
-                    events: vec!["object.*".into()],
-                },
-            )
-            .await
-            .unwrap();
+        let made = subscribe(&hooks, &rx, "object.*").await;
         rx.mode("fail");
         publish(&t, 4).await;
         hooks.dispatch_once().await.unwrap();

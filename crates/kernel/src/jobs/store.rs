@@ -212,6 +212,24 @@ impl Fence {
 
 const FENCED: &str = "WHERE id = ? AND lease_owner = ? AND attempts = ? AND state = 'running'";
 
+/// `UPDATE jobs SET … ` fenced by the worker and attempt; false when the lease is lost.
+async fn fenced_update(
+    c: &impl ConnectionTrait,
+    f: &Fence,
+    set: &str,
+    mut values: Vec<Value>,
+) -> Result<bool> {
+    values.extend(f.values());
+    let r = c
+        .execute_raw(stmt(
+            c.get_database_backend(),
+            &format!("UPDATE jobs SET {set} {FENCED}"),
+            values,
+        ))
+        .await?;
+    Ok(r.rows_affected() == 1)
+}
+
 #[derive(FromQueryResult)]
 struct CancelFlag {
     cancel_requested: bool,
@@ -258,16 +276,13 @@ pub(crate) async fn checkpoint(
     checkpoint: String,
     done: i64,
 ) -> Result<bool> {
-    let mut values: Vec<Value> = vec![checkpoint.into(), done.into()];
-    values.extend(f.values());
-    let r = c
-        .execute_raw(stmt(
-            c.get_database_backend(),
-            &format!("UPDATE jobs SET checkpoint = ?, done = ? {FENCED}"),
-            values,
-        ))
-        .await?;
-    Ok(r.rows_affected() == 1)
+    fenced_update(
+        c,
+        f,
+        "checkpoint = ?, done = ?",
+        vec![checkpoint.into(), done.into()],
+    )
+    .await
 }
 
 /// How an attempt ended.
@@ -293,41 +308,33 @@ pub(crate) async fn finish(
     now: i64,
     end: End<'_>,
 ) -> Result<bool> {
-    let (sql, mut values): (&str, Vec<Value>) = match end {
+    let (set, values): (&str, Vec<Value>) = match end {
         End::Succeeded {
             result,
             done,
             total,
         } => (
-            "UPDATE jobs SET state = 'succeeded', finished_at = ?, result = ?, done = ?, total = ?, \
+            "state = 'succeeded', finished_at = ?, result = ?, done = ?, total = ?, \
              error = NULL, lease_owner = NULL, lease_until = NULL, rate = NULL",
             vec![now.into(), result.into(), done.into(), total.into()],
         ),
         End::Failed(error) => (
-            "UPDATE jobs SET state = 'failed', finished_at = ?, error = ?, lease_owner = NULL, \
+            "state = 'failed', finished_at = ?, error = ?, lease_owner = NULL, \
              lease_until = NULL, rate = NULL",
             vec![now.into(), error.into()],
         ),
         End::Cancelled => (
-            "UPDATE jobs SET state = 'cancelled', finished_at = ?, lease_owner = NULL, \
+            "state = 'cancelled', finished_at = ?, lease_owner = NULL, \
              lease_until = NULL, rate = NULL",
             vec![now.into()],
         ),
         End::Retry { error, run_after } => (
-            "UPDATE jobs SET state = 'queued', run_after = ?, error = ?, lease_owner = NULL, \
+            "state = 'queued', run_after = ?, error = ?, lease_owner = NULL, \
              lease_until = NULL, rate = NULL",
             vec![run_after.into(), error.into()],
         ),
     };
-    values.extend(f.values());
-    let r = c
-        .execute_raw(stmt(
-            c.get_database_backend(),
-            &format!("{sql} {FENCED}"),
-            values,
-        ))
-        .await?;
-    Ok(r.rows_affected() == 1)
+    fenced_update(c, f, set, values).await
 }
 
 /// Keeps a job's file.
