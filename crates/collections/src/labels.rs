@@ -1,7 +1,8 @@
 //! Authority labels, remembered in memory. Records name their terms, people and places by
 //! id; showing a record needs their labels, which change rarely. This server forgets a
-//! label the moment it changes one; other servers sharing a PostgreSQL database see the
-//! change within `TTL` (labels are for display, never for decisions).
+//! label the moment it changes one; other servers sharing a PostgreSQL database forget it
+//! when their outbox follower reads the change (within a second), and `TTL` bounds any
+//! miss (labels are for display, never for decisions).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

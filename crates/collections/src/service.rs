@@ -653,6 +653,12 @@ impl Collections {
         self.get_authority(actor, kind, id).await
     }
 
+    /// Forgets the cached label of an authority another node changed (the outbox says
+    /// which).
+    pub fn forget_label(&self, id: Uuid) {
+        self.labels.forget(id);
+    }
+
     /// Withdraws an authority nothing live refers to.
     pub async fn delete_authority(
         &self,

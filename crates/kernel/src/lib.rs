@@ -15,6 +15,7 @@ pub mod excerpt;
 pub mod ids;
 pub mod jobs;
 pub mod langtext;
+pub mod leader;
 pub mod migrate;
 pub mod outbox;
 pub mod sql;

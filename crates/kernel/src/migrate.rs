@@ -32,6 +32,10 @@ pub const KERNEL_MIGRATIONS: &[Migration] = &[
         id: "kernel/0003_auth_epoch",
         sql: include_str!("../migrations/0003_auth_epoch.sql"),
     },
+    Migration {
+        id: "kernel/0004_leader",
+        sql: include_str!("../migrations/0004_leader.sql"),
+    },
 ];
 
 /// Expands the type placeholders for an engine.

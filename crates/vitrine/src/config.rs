@@ -48,6 +48,9 @@ pub struct Config {
     /// The site's public base URL (`https://museum.example`), used in IIIF ids and
     /// manifests; unset uses the request's (forwarded) host.
     pub public_base_url: Option<String>,
+    /// Where image masters and pyramids live (default `DATA/media`); nodes sharing a
+    /// database share this directory (a network file system).
+    pub media_dir: Option<PathBuf>,
     /// Largest image accepted, in megapixels.
     pub media_max_megapixels: u64,
     /// Largest image upload, in bytes.
@@ -74,7 +77,7 @@ pub struct Config {
 }
 
 /// The keys a `VITRINE_*` environment variable may set.
-const SETTINGS: [&str; 25] = [
+const SETTINGS: [&str; 26] = [
     "data",
     "listen",
     "database_url",
@@ -90,6 +93,7 @@ const SETTINGS: [&str; 25] = [
     "mqtt_topic",
     "mqtt_client_id",
     "public_base_url",
+    "media_dir",
     "media_max_megapixels",
     "max_upload_bytes",
     "image_cache_mb",
@@ -121,6 +125,7 @@ impl Default for Config {
             mqtt_topic: "vitrine/sensors/+".into(),
             mqtt_client_id: "vitrine".into(),
             public_base_url: None,
+            media_dir: None,
             media_max_megapixels: 500,
             max_upload_bytes: 2 << 30,
             image_cache_mb: 256,

@@ -3,6 +3,7 @@
 mod alloc;
 mod bench;
 mod bench_http;
+mod caches;
 mod config;
 mod demo;
 mod jobs_cli;
@@ -237,7 +238,25 @@ async fn serve(
     search.spawn_follower();
     let conservation = museum.conservation(cfg).await?;
     let flusher = conservation.spawn_background();
-    let controller = conservation.spawn_controller();
+    // Control rules act on actuators and the MQTT subscription takes each reading once:
+    // one node of those sharing the database does each (the leader of its lease).
+    let node = museum::node_name(cfg);
+    let leader = |name: &str| {
+        vitrine_kernel::leader::Leader::new(
+            museum.db.clone(),
+            name,
+            &node,
+            vitrine_kernel::leader::DEFAULT_TTL,
+        )
+    };
+    let control_lease = leader("control_rules");
+    let controller = {
+        let c = conservation.clone();
+        control_lease
+            .clone()
+            .spawn_while_leader(move || c.spawn_controller())
+    };
+    let mqtt_lease = leader("mqtt_ingest");
     let mqtt = match cfg.mqtt_url.as_deref().filter(|u| !u.trim().is_empty()) {
         Some(url) => {
             let s = vitrine_conservation::mqtt::MqttSettings::from_url(
@@ -247,13 +266,21 @@ async fn serve(
             )
             .map_err(anyhow::Error::msg)?;
             println!(
-                "taking readings from MQTT {}:{} topic {}",
+                "taking readings from MQTT {}:{} topic {} (on the node that leads mqtt_ingest)",
                 s.host, s.port, s.topic
             );
-            Some(vitrine_conservation::mqtt::spawn(conservation.clone(), s))
+            let c = conservation.clone();
+            Some(mqtt_lease.clone().spawn_while_leader(move || {
+                vitrine_conservation::mqtt::spawn(c.clone(), s.clone())
+            }))
         }
         None => None,
     };
+    let cache_follower = caches::spawn_follower(
+        museum.db.clone(),
+        museum.collections.clone(),
+        conservation.clone(),
+    );
     let simulator = match simulate {
         Some(backfill) => {
             simulated(&museum, &conservation, backfill, Some(cfg.simulate_every())).await?
@@ -288,11 +315,16 @@ async fn serve(
         Some(media_follower),
         Some(epoch_watch),
         Some(dispatcher),
+        Some(cache_follower),
     ]
     .into_iter()
     .flatten()
     {
         task.abort();
+    }
+    // Another node may lead at once rather than wait the leases out.
+    for lease in [&control_lease, &mqtt_lease] {
+        let _ = lease.release().await;
     }
     // Running jobs stop at their next check; a job cut off is resumed by the next node.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), jobs.stop()).await;

@@ -92,7 +92,7 @@ impl Museum {
         Ok(Conservation::open(self.db.clone(), self.collections.clone(), settings).await?)
     }
 
-    /// Opens the media library (`DATA/media`).
+    /// Opens the media library (`media_dir`, default `DATA/media`).
     pub fn media(&self, cfg: &Config) -> anyhow::Result<Media> {
         let settings = MediaSettings {
             max_pixels: cfg.media_max_megapixels.max(1) * 1_000_000,
@@ -108,7 +108,9 @@ impl Museum {
         Ok(Media::open(
             self.db.clone(),
             self.collections.clone(),
-            cfg.data.join("media"),
+            cfg.media_dir
+                .clone()
+                .unwrap_or_else(|| cfg.data.join("media")),
             settings,
         )?)
     }
@@ -179,7 +181,7 @@ impl Museum {
 }
 
 /// The configured node name (trimmed; `local` when blank).
-fn node_name(cfg: &Config) -> String {
+pub(crate) fn node_name(cfg: &Config) -> String {
     match cfg.node_name.trim() {
         "" => "local".into(),
         n => n.into(),

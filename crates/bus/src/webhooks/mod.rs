@@ -55,7 +55,7 @@ impl Default for WebhookSettings {
             dead_after: Duration::from_secs(24 * 3_600),
             disable_after: 20,
             rotation_grace: Duration::from_secs(24 * 3_600),
-            poll: Duration::from_millis(200),
+            poll: Duration::from_millis(50),
         }
     }
 }

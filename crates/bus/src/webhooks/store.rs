@@ -11,7 +11,7 @@ use super::model::{Delivery, DeliveryState, Webhook};
 
 const COLUMNS: &str = "id, url, events, secret, previous_secret, previous_until, enabled, \
     disabled_reason, created_by_name, created_at, cursor, retry_at, head_attempts, head_since, \
-    dead_in_a_row";
+    dead_in_a_row, lease_owner, lease_until";
 
 /// A row of `webhooks`.
 #[derive(Clone, Debug, FromQueryResult)]
@@ -31,6 +31,8 @@ pub(crate) struct Row {
     pub head_attempts: i32,
     pub head_since: Option<i64>,
     pub dead_in_a_row: i32,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<i64>,
 }
 
 impl Row {
@@ -229,11 +231,11 @@ pub(crate) async fn advance(
 }
 
 /// A delivery to record.
-pub(crate) struct NewDelivery<'a> {
+pub(crate) struct NewDelivery {
     pub webhook_id: Uuid,
     pub event_seq: i64,
-    pub event_type: &'a str,
-    pub msg_id: &'a str,
+    pub event_type: String,
+    pub msg_id: String,
     pub attempt: i32,
     pub state: DeliveryState,
     pub status_code: Option<i32>,
@@ -243,24 +245,34 @@ pub(crate) struct NewDelivery<'a> {
     pub at: i64,
 }
 
-pub(crate) async fn record(c: &impl ConnectionTrait, d: NewDelivery<'_>) -> Result<()> {
-    let values: Vec<Value> = vec![
-        d.webhook_id.into(),
-        d.event_seq.into(),
-        d.event_type.into(),
-        d.msg_id.into(),
-        d.attempt.into(),
-        d.state.code().into(),
-        d.status_code.into(),
-        d.latency_ms.into(),
-        d.response.into(),
-        d.error.into(),
-        d.at.into(),
-    ];
+/// Records attempts, in one statement (a batch of deliveries is one write).
+pub(crate) async fn record(c: &impl ConnectionTrait, ds: Vec<NewDelivery>) -> Result<()> {
+    if ds.is_empty() {
+        return Ok(());
+    }
+    let mut values: Vec<Value> = Vec::with_capacity(ds.len() * 11);
+    let rows = vec!["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"; ds.len()].join(", ");
+    for d in ds {
+        values.extend([
+            d.webhook_id.into(),
+            d.event_seq.into(),
+            d.event_type.into(),
+            d.msg_id.into(),
+            d.attempt.into(),
+            d.state.code().into(),
+            d.status_code.into(),
+            d.latency_ms.into(),
+            d.response.into(),
+            d.error.into(),
+            d.at.into(),
+        ]);
+    }
     c.execute_raw(stmt(
         c.get_database_backend(),
-        "INSERT INTO webhook_deliveries (webhook_id, event_seq, event_type, msg_id, attempt, state, \
-         status_code, latency_ms, response, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        &format!(
+            "INSERT INTO webhook_deliveries (webhook_id, event_seq, event_type, msg_id, attempt, state, \
+             status_code, latency_ms, response, error, at) VALUES {rows}"
+        ),
         values,
     ))
     .await?;
